@@ -1,0 +1,1 @@
+"""Wagtail pages of each service point (tenant schemas only)."""

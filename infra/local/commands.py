@@ -1,0 +1,193 @@
+"""The subcommands of infra/yimen.py, run inside the repo's venv.
+
+  demo [--elasticsearch]  embedded PostgreSQL + Redis, migrate, build the demo
+                          network, serve it on localhost:8000 with a Celery
+                          worker and beat; Ctrl-C stops everything it started.
+  test [pytest args]      the whole suite against real servers of its own.
+  bench [names]           the benchmarks under tests/bench (not part of `test`).
+  manage ARGS             manage.py against the demo's servers.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .postgres import EmbeddedPostgres
+from .redis import LocalRedis
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / ".data"
+CACHE = ROOT / ".cache"
+PYTHON = sys.executable
+
+# Ports: the demo's and the tests' servers can run side by side.
+DEMO = {"pg": 54329, "redis": 63790, "es": 9200, "web": 8000}
+TEST = {"pg": 54339, "redis": 63799, "es": 9250}
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
+    env.update(extra)
+    return env
+
+
+class Services:
+    """The servers one command starts, stopped again in reverse order."""
+
+    def __init__(self, name: str, ports: dict[str, int]):
+        self.pg = EmbeddedPostgres(DATA / name / "pg", ports["pg"])
+        self.redis = LocalRedis(DATA / name / "redis", ports["redis"])
+        self.es = None
+        self.ports = ports
+        self.started: list = []
+
+    def start(self, database: str, *, fresh: bool, elasticsearch: bool = False) -> dict[str, str]:
+        print("[yimen] 启动 PostgreSQL …", flush=True)
+        self.pg.start()
+        self.started.append(self.pg)
+        self.pg.ensure_database(database, fresh=fresh)
+        print("[yimen] 启动 Redis …", flush=True)
+        self.redis.start()
+        self.started.append(self.redis)
+        env = {
+            "DATABASE_URL": self.pg.url(database),
+            "CELERY_BROKER_URL": self.redis.url(0),
+            "CELERY_RESULT_BACKEND": self.redis.url(0),
+            "CACHE_URL": self.redis.url(1),
+        }
+        if elasticsearch:
+            from .elasticsearch import LocalElasticsearch
+
+            print("[yimen] 启动 Elasticsearch …", flush=True)
+            self.es = LocalElasticsearch(CACHE / "elasticsearch", DATA / "es" / str(self.ports["es"]),
+                                         self.ports["es"])
+            self.es.start()
+            self.started.append(self.es)
+            env["ELASTICSEARCH_URL"] = self.es.url()
+        return env
+
+    def stop(self) -> None:
+        for server in reversed(self.started):
+            try:
+                server.stop()
+            except Exception as exc:  # keep stopping the others
+                print(f"[yimen] 停止 {type(server).__name__} 时出错：{exc}", file=sys.stderr)
+        self.started.clear()
+
+
+def manage(env: dict[str, str], *args: str, check: bool = True) -> int:
+    return subprocess.run([PYTHON, str(ROOT / "manage.py"), *args], env=_env(env), cwd=ROOT,
+                          check=check).returncode
+
+
+def demo(args: list[str]) -> int:
+    services = Services("demo", DEMO)
+    children: list[subprocess.Popen] = []
+    try:
+        env = services.start("yimen", fresh="--reset" in args, elasticsearch="--elasticsearch" in args)
+        env["DEBUG"] = "1"
+        manage(env, "deploy_points")  # migrations of public and every point, template
+        manage(env, "load_demo_network")
+        port = str(DEMO["web"])
+        commands = {
+            "web": [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            "worker": [PYTHON, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",
+                       "--concurrency", "2", "-n", "demo@%h"],
+            "beat": [PYTHON, "-m", "celery", "-A", "yimen", "beat", "-l", "warning",
+                     "-s", str(DATA / "demo" / "celerybeat-schedule")],
+        }
+        for name, command in commands.items():
+            children.append(subprocess.Popen(command, env=_env(env), cwd=ROOT))
+        manage(env, "demo_summary", f"--port={port}")
+        print("\n[yimen] 全部启动。按 Ctrl-C 停止。", flush=True)
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("[yimen] 有进程退出，正在停止其他进程。", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\n[yimen] 正在停止 …", flush=True)
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        services.stop()
+
+
+def ensure_chromium() -> None:
+    """Browser tests drive Debian's chromium (no browser download)."""
+    if shutil.which("chromium"):
+        return
+    if os.geteuid() != 0:
+        print("[yimen] 需要 Debian 的 chromium：sudo apt-get install chromium", file=sys.stderr)
+        return
+    print("[yimen] 安装 Debian 软件包 chromium（浏览器测试用）…", flush=True)
+    subprocess.run(["apt-get", "update", "-q"], check=False)
+    subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends",
+                    "chromium", "fonts-noto-cjk"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+
+
+def test(args: list[str]) -> int:
+    ensure_chromium()
+    services = Services("test", TEST)
+    try:
+        env = services.start("yimen_test", fresh=True)
+        env.update({
+            "DJANGO_SETTINGS_MODULE": "yimen.settings.test",
+            "YIMEN_TEST_ES_PORT": str(TEST["es"]),
+            "YIMEN_ES_CACHE": str(CACHE / "elasticsearch"),
+        })
+        print("[yimen] 运行测试 …", flush=True)
+        code = subprocess.run([PYTHON, "-m", "pytest", *args], env=_env(env), cwd=ROOT).returncode
+        return code
+    finally:
+        services.stop()
+
+
+def bench(args: list[str]) -> int:
+    services = Services("bench", {"pg": 54349, "redis": 63809, "es": 9260})
+    try:
+        env = services.start("yimen_bench", fresh=True)
+        env["DJANGO_SETTINGS_MODULE"] = "yimen.settings.bench"
+        names = args or sorted(p.stem for p in (ROOT / "tests" / "bench").glob("bench_*.py"))
+        code = 0
+        for name in names:
+            print(f"\n[yimen] 基准测试 {name}", flush=True)
+            module = f"tests.bench.{name.removesuffix('.py')}"
+            code |= subprocess.run([PYTHON, "-m", module], env=_env(env), cwd=ROOT).returncode
+        return code
+    finally:
+        services.stop()
+
+
+def run(argv: list[str]) -> int:
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        return demo(rest)
+    if command == "test":
+        return test(rest)
+    if command == "bench":
+        return bench(rest)
+    if command == "manage":
+        services = Services("demo", DEMO)
+        try:
+            return manage(services.start("yimen", fresh=False), *rest, check=False)
+        finally:
+            services.stop()
+    print(f"未知命令 {command}\n{__doc__}", file=sys.stderr)
+    return 2

@@ -1,0 +1,171 @@
+"""Base settings: every value from the environment (settings/env.py) or its embedded default."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from . import env
+
+REPO = Path(__file__).resolve().parents[3]
+
+SECRET_KEY = env.get("SECRET_KEY")
+DEBUG = env.flag("DEBUG", default=False)
+BASE_DOMAIN = env.get("BASE_DOMAIN")
+# Every point answers at <slug>.<BASE_DOMAIN>; the bare domain lists the network.
+ALLOWED_HOSTS = [h for h in env.get("ALLOWED_HOSTS").split(",") if h] or [BASE_DOMAIN, f".{BASE_DOMAIN}"]
+
+# --- Tenancy (django-tenants): one schema per service point -----------------
+SHARED_APPS = [
+    "django_tenants",
+    "tenants",
+    "django.contrib.contenttypes",  # shared only: content type ids agree across schemas
+    "django.contrib.auth",  # one account across the network
+    "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+]
+# Wagtail lives only in tenant schemas: with its tables in public, a table
+# missing from a tenant schema would silently fall through to public's.
+TENANT_APPS = [
+    "django.contrib.sessions",  # a session made at point A does not exist at point B
+    "cms",
+    "wagtail.contrib.forms",
+    "wagtail.contrib.redirects",
+    "wagtail.contrib.settings",
+    "wagtail.embeds",
+    "wagtail.sites",
+    "wagtail.users",
+    "wagtail.snippets",
+    "wagtail.documents",
+    "wagtail.images",
+    "wagtail.search",
+    "wagtail.admin",
+    "wagtail",
+    "modelcluster",
+    "taggit",
+]
+INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
+
+TENANT_MODEL = "tenants.ServicePoint"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+PUBLIC_SCHEMA_URLCONF = "yimen.urls_public"
+ROOT_URLCONF = "yimen.urls_tenant"
+DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+TENANT_LIMIT_SET_CALLS = True
+# Points are never dropped automatically (STYLE.md, django-tenants).
+TENANT_MULTIPROCESSING_MAX_PROCESSES = 2
+
+DATABASES = {
+    "default": {
+        **dj_database_url.parse(env.get("DATABASE_URL"), conn_max_age=60),
+        "ENGINE": "django_tenants.postgresql_backend",
+    }
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+MIDDLEWARE = [
+    "tenants.middleware.PointMiddleware",  # first: picks the schema from the host
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = ["tenants.auth.PointRoleBackend"]
+LOGIN_URL = "wagtailadmin_login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.debug",
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+WSGI_APPLICATION = "yimen.wsgi.application"
+
+# --- Cache: Redis, keys prefixed by schema ------------------------------------
+# Wagtail caches site root paths under a fixed key; django-tenants' make_key
+# prefixes every key with the current schema so one point never reads another's.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.get("CACHE_URL"),
+        "KEY_FUNCTION": "django_tenants.cache.make_key",
+        "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+        "TIMEOUT": 300,
+    }
+}
+
+# --- Files: uploads per point ---------------------------------------------------
+MEDIA_ROOT = env.get("MEDIA_ROOT") or str(REPO / ".data" / "media")
+MEDIA_URL = "/media/"
+# Each point's uploads go to MEDIA_ROOT/<schema>/ and are served by
+# tenants.views.media only for the host's own schema.
+MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
+STATIC_ROOT = str(REPO / ".data" / "static")
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "tenants.storage.PointFileStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# --- Language and time: Simplified Chinese first ------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Wagtail -----------------------------------------------------------------
+WAGTAIL_SITE_NAME = "一门"
+WAGTAILADMIN_BASE_URL = f"http://{BASE_DOMAIN}"  # global: per-point links are built from the point's domain
+WAGTAIL_I18N_ENABLED = False
+WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+
+# --- Celery ------------------------------------------------------------------
+CELERY_BROKER_URL = env.get("CELERY_BROKER_URL")
+CELERY_RESULT_BACKEND = env.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is delivered again
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE: dict = {}
+
+ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
+
+# Wagtail's own background jobs (reference index, search index) run through
+# django-tasks. A queued job would carry no tenant, so they run immediately,
+# in the schema of the request or task that caused them.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+        "wagtail": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,40 @@
+"""The one place settings read the environment. Every variable and its embedded default."""
+from __future__ import annotations
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+# Defaults match the servers `python3 infra/yimen.py demo` starts (infra/local/commands.py).
+DEFAULTS = {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:54329/yimen",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:63790/0",
+    "CACHE_URL": "redis://127.0.0.1:63790/1",
+    "ELASTICSEARCH_URL": "",  # empty: search uses the PostgreSQL backend
+    "BASE_DOMAIN": "localhost",
+    "SECRET_KEY": "dev-only-insecure-key-change-me",
+    "MEDIA_ROOT": "",
+    "ALLOWED_HOSTS": "",
+}
+
+
+def get(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return DEFAULTS.get(name, "") if default is None else default
+    return value
+
+
+def require(name: str) -> str:
+    """For production: a missing or empty variable stops the process with its name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ImproperlyConfigured(f"环境变量 {name} 未设置（production settings require {name}）")
+    return value
+
+
+def flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}

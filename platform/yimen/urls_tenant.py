@@ -1,0 +1,16 @@
+"""A service point's host: its Wagtail site and admin."""
+from django.urls import include, path, re_path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("admin/", include(wagtailadmin_urls)),
+    path("documents/", include(wagtaildocs_urls)),
+    path("enter/<str:token>/", tenant_views.enter, name="enter_point"),
+    path("go/<slug:slug>/", tenant_views.go_to_point, name="go_to_point"),
+    re_path(r"^media/(?P<path>.+)$", tenant_views.media, name="point_media"),
+    path("", include(wagtail_urls)),
+]

@@ -1,0 +1,1 @@
+"""Service points (the tenants), their domains, hierarchy, roles and onboarding."""

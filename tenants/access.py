@@ -1,0 +1,71 @@
+"""Who may act where.
+
+A user acts at a point through a role held there, or through an admin,
+supervisor or central-admin role held at a point above it. Every check of
+that goes through this module.
+"""
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from .models import ROLES_REACHING_DOWN, PointGroup, ServicePoint
+
+ENTRY_SALT = "yimen.tenants.enter"
+ENTRY_MAX_AGE = 60  # seconds: the link is followed at once, by a redirect
+
+
+def authority_groups(point: ServicePoint) -> QuerySet[PointGroup]:
+    """The role groups whose members may act at `point`."""
+    return PointGroup.objects.filter(
+        Q(point=point) | Q(point__in=point.ancestors(), role__in=ROLES_REACHING_DOWN)
+    )
+
+
+def roles_at(user, point: ServicePoint | None) -> set[str]:
+    if point is None or not point.pk or not user.is_authenticated or not user.is_active:
+        return set()
+    return set(authority_groups(point).filter(group__user=user).values_list("role", flat=True))
+
+
+def can_act_at(user, point: ServicePoint | None) -> bool:
+    return bool(roles_at(user, point))
+
+
+def points_user_can_enter(user, source: ServicePoint) -> QuerySet[ServicePoint]:
+    """Points below `source` that `user` may open from there."""
+    reaching = PointGroup.objects.filter(point=source, role__in=ROLES_REACHING_DOWN, group__user=user)
+    if not reaching.exists():
+        return ServicePoint.objects.none()
+    return source.descendants().select_related("parent")
+
+
+def issue_entry_token(user, *, source: ServicePoint | None, target: ServicePoint) -> str:
+    if source is None or not points_user_can_enter(user, source).filter(pk=target.pk).exists():
+        raise PermissionDenied("您在本服务点没有进入该下级服务点的权限。")
+    payload = {"u": user.pk, "t": target.schema_name, "n": secrets.token_urlsafe(12)}
+    return signing.dumps(payload, salt=ENTRY_SALT)
+
+
+def redeem_entry_token(token: str, *, target: ServicePoint | None):
+    """The user a valid, unused token for `target` names, or None."""
+    if target is None:
+        return None
+    try:
+        payload = signing.loads(token, salt=ENTRY_SALT, max_age=ENTRY_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if payload.get("t") != target.schema_name:
+        return None
+    # One use only: the first redemption claims the nonce.
+    if not cache.add(f"entry-token:{payload['n']}", 1, ENTRY_MAX_AGE * 2):
+        return None
+    user = get_user_model().objects.filter(pk=payload["u"], is_active=True).first()
+    if user is None or not can_act_at(user, target):
+        return None
+    return user

@@ -1,0 +1,63 @@
+"""The fictional 云溪县 network for the demo and tests (tenants/demo_data)."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+
+from . import roles
+from .models import Role, ServicePoint
+from .onboarding import PointSpec, onboard_point
+
+NETWORK_FILE = Path(__file__).parent / "demo_data" / "demo_network.json"
+DEMO_PASSWORD = "yimen-demo-2026"
+# (username, point slug, role, what to show in the summary)
+DEMO_LOGINS = [
+    ("zhongxin", "yunxi", Role.CENTRAL_ADMIN, "县中心管理员（可进入所有下级服务点）"),
+    ("jinxi-admin", "jinxi", Role.ADMIN, "锦溪街道管理员（可进入下属社区）"),
+    ("wenchang-editor", "jinxi-wenchang", Role.EDITOR, "文昌社区编辑"),
+    ("wenchang-clerk", "jinxi-wenchang", Role.CLERK, "文昌社区窗口人员"),
+    ("kfq-admin", "yunxi-kfq", Role.ADMIN, "开发区企业服务中心管理员"),
+]
+
+
+def network_nodes() -> list[dict]:
+    return json.loads(NETWORK_FILE.read_text("utf-8"))["nodes"]
+
+
+def spec_from_node(node: dict) -> PointSpec:
+    return PointSpec(
+        name=node["name"], slug=node["slug"], tier=node["tier"], region_code=node["region_code"],
+        parent_slug=node.get("parent"), address=node.get("address", ""),
+        latitude=node.get("lat"), longitude=node.get("lng"), phone=node.get("phone", ""),
+        hours=node.get("hours", ""),
+    )
+
+
+def load_demo_network(progress=print) -> list[ServicePoint]:
+    """Onboard every node not there yet (parents first: the file is in that order)."""
+    nodes = network_nodes()
+    existing = set(ServicePoint.objects.values_list("slug", flat=True))
+    created = []
+    for index, node in enumerate(nodes, 1):
+        if node["slug"] in existing:
+            continue
+        started = time.perf_counter()
+        created.append(onboard_point(spec_from_node(node)))
+        progress(f"[{index}/{len(nodes)}] {node['name']}（{time.perf_counter() - started:.2f} 秒）")
+    _ensure_demo_logins()
+    return created
+
+
+def _ensure_demo_logins() -> None:
+    User = get_user_model()
+    for username, slug, role, _ in DEMO_LOGINS:
+        user, made = User.objects.get_or_create(username=username)
+        if made:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        roles.grant_role(user, ServicePoint.objects.get(slug=slug), role)
+    # The county's central admin is also the county point's admin.
+    roles.grant_role(User.objects.get(username="zhongxin"), ServicePoint.objects.get(slug="yunxi"), Role.ADMIN)

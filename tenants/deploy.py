@@ -1,0 +1,150 @@
+"""Bring every point's schema up to date quickly (the deploy path).
+
+Stock `migrate_schemas` loads the migration graph and checks every schema in
+turn (about 0.2 s per point even with nothing to do). Here:
+
+1. one query reads every schema's django_migrations; points with nothing
+   pending are skipped;
+2. points that lack the same migrations form a group; when those migrations
+   are plain SQL (no RunPython), their SQL is generated once, exactly as
+   `migrate` would run it, and replayed in each point's schema in one
+   transaction per point, with the django_migrations rows;
+3. anything else runs through django-tenants' own migrate, in parallel
+   processes.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection, connections, transaction
+from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
+from django.utils import timezone
+
+from .models import ServicePoint
+
+Node = tuple[str, str]
+
+
+@dataclass
+class DeployReport:
+    points: int = 0
+    up_to_date: int = 0
+    replayed: int = 0
+    migrated: int = 0
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def applied_by_schema(schemas: list[str], chunk: int = 400) -> dict[str, set[Node]]:
+    applied: dict[str, set[Node]] = {s: set() for s in schemas}
+    with connection.cursor() as cursor:
+        for start in range(0, len(schemas), chunk):
+            part = schemas[start:start + chunk]
+            sql = " UNION ALL ".join(
+                f'SELECT %s, app, name FROM "{s}".django_migrations' for s in part)
+            cursor.execute(sql, part)
+            for schema, app, name in cursor.fetchall():
+                applied[schema].add((app, name))
+    return applied
+
+
+def pending_by_schema(schemas: list[str]) -> dict[str, frozenset[Node]]:
+    """For each schema with something to do, the migrations it lacks."""
+    graph = MigrationLoader(None, ignore_no_migrations=True).graph
+    every = set(graph.nodes)
+    return {schema: frozenset(every - done)
+            for schema, done in applied_by_schema(schemas).items() if every - done}
+
+
+def _replayable_sql(schema: str) -> list[str] | None:
+    """The SQL that `migrate` would run in `schema`, or None if a step is Python."""
+    connection.set_schema(schema)
+    try:
+        executor = MigrationExecutor(connection)
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        if any(backwards for _, backwards in plan):
+            return None
+        for migration, _ in plan:
+            if not all(op.reduces_to_sql for op in migration.operations):
+                return None
+        statements = executor.collect_sql(plan)
+    finally:
+        connection.set_schema_to_public()
+    now = timezone.now().isoformat()
+    recorded = [
+        f"INSERT INTO django_migrations (app, name, applied) VALUES "
+        f"({_literal(m.app_label)}, {_literal(m.name)}, {_literal(now)})"
+        for m, _ in plan
+    ]
+    return [s for s in statements if s.strip() and not s.lstrip().startswith("--")] + recorded
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _replay(schema: str, statements: list[str]) -> None:
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET LOCAL search_path = "{schema}", public')
+            cursor.execute(";\n".join(statements))
+    connection.set_schema_to_public()
+
+
+def _migrate_one(schema: str) -> tuple[str, str | None]:
+    try:
+        call_command("migrate_schemas", schema_name=schema, tenant=True, interactive=False, verbosity=0)
+        return schema, None
+    except Exception as exc:  # reported per point; the others go on
+        return schema, f"{type(exc).__name__}: {exc}"
+
+
+def _migrate_in_processes(schemas: list[str], processes: int) -> list[tuple[str, str | None]]:
+    if processes <= 1 or len(schemas) <= 1:
+        return [_migrate_one(s) for s in schemas]
+    connections.close_all()  # children must open their own connections
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        return list(pool.imap_unordered(_migrate_one, schemas))
+
+
+def deploy_points(*, processes: int | None = None, schemas: Iterable[str] | None = None,
+                  progress: Callable[[str], None] = lambda line: None) -> DeployReport:
+    """Migrate every point (or `schemas`) that has something pending."""
+    processes = processes or getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
+    names = list(schemas) if schemas is not None else list(
+        ServicePoint.objects.real().values_list("schema_name", flat=True))
+    report = DeployReport(points=len(names))
+    pending = pending_by_schema(names)
+    report.up_to_date = len(names) - len(pending)
+    progress(f"{len(names)} 个服务点，{report.up_to_date} 个无待执行迁移，跳过。")
+
+    groups: dict[frozenset[Node], list[str]] = defaultdict(list)
+    for schema, missing in pending.items():
+        groups[missing].append(schema)
+    fallback: list[str] = []
+    for members in groups.values():
+        statements = _replayable_sql(members[0])
+        if statements is None:
+            fallback.extend(members)
+            continue
+        for index, schema in enumerate(members, 1):
+            try:
+                _replay(schema, statements)
+                report.replayed += 1
+            except Exception as exc:
+                report.failed[schema] = f"{type(exc).__name__}: {exc}"
+            if index % 50 == 0 or index == len(members):
+                progress(f"按 SQL 重放迁移：{index}/{len(members)}")
+    if fallback:
+        progress(f"{len(fallback)} 个服务点含 Python 迁移，{processes} 个进程并行执行 …")
+        for schema, error in _migrate_in_processes(fallback, processes):
+            if error:
+                report.failed[schema] = error
+            else:
+                report.migrated += 1
+    return report

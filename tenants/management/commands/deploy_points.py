@@ -1,0 +1,28 @@
+"""Migrate the public schema, refresh the onboarding template, then bring every
+point up to date (skipping those with nothing pending, the rest in parallel)."""
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from tenants.deploy import deploy_points
+from tenants.schema_template import ensure_template
+
+
+class Command(BaseCommand):
+    help = "部署：迁移公共 schema、刷新服务点模板、并行迁移有待执行迁移的服务点"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--processes", type=int, default=None, help="并行进程数")
+
+    def handle(self, *args, **options):
+        self.stdout.write("[yimen] 迁移公共 schema …")
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        ensure_template(stdout=self.stdout)
+        report = deploy_points(processes=options["processes"],
+                               progress=lambda line: self.stdout.write(f"[yimen] {line}"))
+        self.stdout.write(
+            f"[yimen] 服务点 {report.points} 个：无需迁移 {report.up_to_date}，"
+            f"SQL 重放 {report.replayed}，迁移 {report.migrated}，失败 {len(report.failed)}。")
+        if report.failed:
+            for schema, error in report.failed.items():
+                self.stderr.write(f"  {schema}: {error}")
+            raise CommandError("部分服务点迁移失败，见上。")
