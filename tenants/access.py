@@ -69,3 +69,21 @@ def redeem_entry_token(token: str, *, target: ServicePoint | None):
     if user is None or not can_act_at(user, target):
         return None
     return user
+
+
+def parents_user_may_onboard_under(user, source: ServicePoint | None) -> QuerySet[ServicePoint]:
+    """Where `user`, working at `source`, may add a new point.
+
+    Central admins of a county add townships and parks under it and villages
+    under its townships; a township's admin adds villages under it.
+    """
+    from .models import Role, Tier
+
+    if source is None or not user.is_authenticated:
+        return ServicePoint.objects.none()
+    held = set(PointGroup.objects.filter(point=source, group__user=user).values_list("role", flat=True))
+    if source.tier == Tier.COUNTY and Role.CENTRAL_ADMIN in held:
+        return source.network().filter(tier__in=[Tier.COUNTY, Tier.TOWNSHIP])
+    if source.tier == Tier.TOWNSHIP and Role.ADMIN in held:
+        return ServicePoint.objects.filter(pk=source.pk)
+    return ServicePoint.objects.none()

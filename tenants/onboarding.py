@@ -8,7 +8,7 @@ transactional, so no half-made schema or orphan domain is left behind.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -52,7 +52,6 @@ class PointSpec:
     phone: str = ""
     hours: str = ""
     admin: AdminSpec | None = None
-    errors: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
 
 def schema_name_for(slug: str) -> str:

@@ -29,6 +29,8 @@ from django_tenants.utils import schema_context
 from .models import SchemaTemplate
 
 TEMPLATE_SCHEMA = "yimen_template"
+# Bump when the way the template is built changes, so stored ones are rebuilt.
+TEMPLATE_FORMAT = 2
 _QUOTED_TEMPLATE = f'"{TEMPLATE_SCHEMA}".'
 
 
@@ -36,7 +38,7 @@ _QUOTED_TEMPLATE = f'"{TEMPLATE_SCHEMA}".'
 def migration_fingerprint() -> str:
     """A digest of every migration on disk (names and source), as recorded in each schema."""
     loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"format {TEMPLATE_FORMAT}\n".encode())
     for app_label, name in sorted(loader.disk_migrations):
         digest.update(f"{app_label}.{name}\n".encode())
         module = loader.disk_migrations[(app_label, name)].__module__
@@ -61,12 +63,40 @@ def pg_dump_binary() -> str:
     return found
 
 
-def migrate_fresh_schema(schema_name: str) -> None:
-    """Create `schema_name` and run every tenant migration in it (the stock way)."""
+_INDEX_SQL = re.compile(r'^CREATE (?:UNIQUE )?INDEX "?(?P<name>[^"\s]+)"? ON (?P<table>\S+) ', re.I)
+
+
+class _PartialIndexRecorder:
+    """Keeps the SQL Django ran for each partial index (CREATE INDEX … WHERE).
+
+    PostgreSQL does not deparse such predicates idempotently: pg_dump writes
+    `status = ANY ((ARRAY[…])::text[])`, which re-parses into a different
+    expression tree than Django's `status IN (…)`. Replaying Django's own
+    statement keeps the index identical to a migrated schema's.
+    """
+
+    def __init__(self):
+        self.statements: dict[str, str] = {}
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        match = _INDEX_SQL.match(sql.strip())
+        if match and " WHERE " in sql:
+            text = sql if not params else context["cursor"].mogrify(sql, params).decode()
+            self.statements[match["name"]] = text.strip().rstrip(";")
+        return result
+
+
+def migrate_fresh_schema(schema_name: str) -> dict[str, str]:
+    """Create `schema_name` and run every tenant migration in it (the stock way).
+    Returns the SQL of its partial indexes, by index name."""
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA "{schema_name}"')
-    call_command("migrate_schemas", schema_name=schema_name, tenant=True,
-                 interactive=False, verbosity=0)
+    recorder = _PartialIndexRecorder()
+    with connection.execute_wrapper(recorder):
+        call_command("migrate_schemas", schema_name=schema_name, tenant=True,
+                     interactive=False, verbosity=0)
+    return recorder.statements
 
 
 def dump_schema_sql(schema_name: str) -> str:
@@ -85,11 +115,20 @@ def dump_schema_sql(schema_name: str) -> str:
 _SKIP = re.compile(r"^(SET |SELECT pg_catalog\.set_config|\\|CREATE SCHEMA |--)")
 
 
-def portable_sql(dump: str, schema_name: str) -> str:
+def portable_sql(dump: str, schema_name: str, partial_indexes: dict[str, str]) -> str:
     """Keep the DDL and data of a dump, with the schema name as a placeholder."""
-    lines = [line for line in dump.splitlines() if line.strip() and not _SKIP.match(line)]
-    sql = "\n".join(lines)
-    return sql.replace(f'"{schema_name}".', '"{schema}".')
+    lines = []
+    for line in dump.splitlines():
+        if not line.strip() or _SKIP.match(line):
+            continue
+        match = _INDEX_SQL.match(line)
+        if match and match["name"] in partial_indexes:
+            # Django's statement, on the table the dump names (it may have been renamed since).
+            original = _INDEX_SQL.match(partial_indexes[match["name"]])
+            line = (line[:match.start("table")] + match["table"] + " "
+                    + partial_indexes[match["name"]][original.end():] + ";")
+        lines.append(line)
+    return "\n".join(lines).replace(f'"{schema_name}".', '"{schema}".')
 
 
 def build_template() -> SchemaTemplate:
@@ -99,10 +138,10 @@ def build_template() -> SchemaTemplate:
     fingerprint = migration_fingerprint()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{TEMPLATE_SCHEMA}" CASCADE')
-    migrate_fresh_schema(TEMPLATE_SCHEMA)
+    partial_indexes = migrate_fresh_schema(TEMPLATE_SCHEMA)
     with schema_context(TEMPLATE_SCHEMA):
         remove_wagtail_placeholders()
-    sql = portable_sql(dump_schema_sql(TEMPLATE_SCHEMA), TEMPLATE_SCHEMA)
+    sql = portable_sql(dump_schema_sql(TEMPLATE_SCHEMA), TEMPLATE_SCHEMA, partial_indexes)
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA "{TEMPLATE_SCHEMA}" CASCADE')
     template, _ = SchemaTemplate.objects.update_or_create(fingerprint=fingerprint, defaults={"sql": sql})

@@ -1,0 +1,20 @@
+"""Celery tasks of the tenancy layer.
+
+Tasks run through tenant-schemas-celery: one sent while a point's schema is
+active runs in that schema, whichever worker picks it up.
+"""
+from celery import shared_task
+from django.db import connection
+from wagtail.models import Site
+
+
+@shared_task
+def describe_point() -> dict:
+    """What a worker sees of the point a task was sent from (ops: `celery call`,
+    and the proof in tests that tasks carry their point)."""
+    site = Site.objects.select_related("root_page").first()
+    return {
+        "schema": connection.schema_name,
+        "site_hostname": site.hostname if site else None,
+        "home_title": site.root_page.title if site else None,
+    }

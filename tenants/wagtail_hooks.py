@@ -1,0 +1,25 @@
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import access, admin_views
+
+
+@hooks.register("register_admin_urls")
+def register_network_urls():
+    return [
+        path("network/", admin_views.network, name="yimen_network"),
+        path("network/onboard/", admin_views.onboard, name="yimen_onboard"),
+    ]
+
+
+class NetworkMenuItem(MenuItem):
+    def is_shown(self, request):
+        point = getattr(request, "point", None)
+        return access.points_user_can_enter(request.user, point).exists() or \
+            access.parents_user_may_onboard_under(request.user, point).exists()
+
+
+@hooks.register("register_admin_menu_item")
+def register_network_menu_item():
+    return NetworkMenuItem("下级服务点", reverse("yimen_network"), icon_name="site", order=150)

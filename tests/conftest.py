@@ -1,0 +1,152 @@
+"""The suite runs against real servers started by `python3 infra/yimen.py test`:
+PostgreSQL (a fresh database), Redis, a Celery worker started here, and
+Elasticsearch and Chromium where a test asks for them.
+
+Tests commit for real (workers and browsers must see the data) and keep out of
+each other's way by giving every point they make a unique slug and region code.
+"""
+from __future__ import annotations
+
+import itertools
+import secrets
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_county_numbers = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), str(ROOT / "platform")])
+    return env
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_blocker):
+    """Use the database the runner made; migrate public and build the template once."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("deploy_points", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def _db(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        yield
+    from django.db import connection
+
+    connection.set_schema_to_public()
+
+
+class Network:
+    """A small county network made for one test: county, two townships, a village
+    under each, and a park. Unique slugs and codes per test."""
+
+    def __init__(self):
+        from tenants.models import ServicePoint
+        from tenants.onboarding import PointSpec, onboard_point
+
+        n = next(_county_numbers)
+        self.tag = f"t{n}x{secrets.token_hex(2)}"
+        county_code = f"{600000 + n:06d}"
+        while ServicePoint.objects.filter(region_code__startswith=county_code).exists():
+            county_code = f"{secrets.randbelow(300000) + 600000:06d}"
+
+        def make(slug, tier, region, parent=None, **extra):
+            return onboard_point(PointSpec(
+                name=f"测试{slug}", slug=f"{self.tag}-{slug}", tier=tier, region_code=region,
+                parent_slug=f"{self.tag}-{parent}" if parent else None, address=f"{slug} 路 1 号",
+                latitude=28.2, longitude=112.6, phone="0731-86200000", hours="周一至周五", **extra))
+
+        self.make = make
+        self.county = make("county", "county", county_code + "000000")
+        self.township = make("town", "township", county_code + "101000", "county")
+        self.other_township = make("town2", "township", county_code + "102000", "county")
+        self.village = make("village", "village", county_code + "101201", "town")
+        self.other_village = make("village2", "village", county_code + "102201", "town2")
+        self.park = make("park", "park", county_code + "400000", "county")
+
+    def user(self, name: str, point, role: str, password: str = "pass-Word-2026"):
+        from django.contrib.auth import get_user_model
+
+        from tenants.roles import grant_role
+
+        user = get_user_model().objects.create_user(f"{self.tag}-{name}", password=password)
+        grant_role(user, point, role)
+        return user
+
+
+@pytest.fixture
+def network():
+    return Network()
+
+
+def host(point, port: int | None = None) -> str:
+    return f"{point.primary_host}:{port}" if port else point.primary_host
+
+
+@pytest.fixture
+def client_at():
+    """A Django test client speaking to one point's host (its own cookie jar)."""
+    from django.test import Client
+
+    def make(point):
+        return Client(HTTP_HOST=point.primary_host if point else "localhost")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup):
+    """A real Celery worker process on the test Redis broker."""
+    from yimen.celery import app
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",
+         "--concurrency", "1", "-n", f"test-{os.getpid()}@%h"],
+        env=child_env(), cwd=ROOT,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=1):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("Celery worker did not start")
+    yield app
+    process.terminate()
+    process.wait(30)
+
+
+@pytest.fixture(scope="session")
+def live_server_url(django_db_setup):
+    """The site served by a real server process (for the browser)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env={**child_env(), "DEBUG": "1"}, cwd=ROOT,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("web server did not start")
+        time.sleep(0.2)
+    yield port
+    process.terminate()
+    process.wait(15)
