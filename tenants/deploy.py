@@ -72,7 +72,12 @@ def _replayable_sql(schema: str) -> list[str] | None:
         for migration, _ in plan:
             if not all(op.reduces_to_sql for op in migration.operations):
                 return None
-        statements = executor.collect_sql(plan)
+        statements = []
+        for migration, _ in plan:  # as `sqlmigrate` does, against the state before each one
+            state = executor.loader.project_state((migration.app_label, migration.name), at_end=False)
+            with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
+                migration.apply(state, editor, collect_sql=True)
+            statements.extend(editor.collected_sql)
     finally:
         connection.set_schema_to_public()
     now = timezone.now().isoformat()

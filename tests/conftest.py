@@ -103,11 +103,20 @@ def host(point, port: int | None = None) -> str:
 def client_at():
     """A Django test client speaking to one point's host (its own cookie jar)."""
     from django.test import Client
+    from django_tenants.utils import tenant_context
 
-    def make(point):
-        return Client(HTTP_HOST=point.primary_host if point else "localhost")
+    class PointClient(Client):
+        """`login` runs at the point, as a sign-in through its host would."""
 
-    return make
+        def __init__(self, point):
+            super().__init__(HTTP_HOST=point.primary_host if point else "localhost")
+            self.point = point
+
+        def login(self, **credentials):
+            with tenant_context(self.point):
+                return super().login(**credentials)
+
+    return PointClient
 
 
 @pytest.fixture(scope="session")

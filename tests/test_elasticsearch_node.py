@@ -21,7 +21,7 @@ pytestmark = pytest.mark.elasticsearch
 
 @pytest.fixture(autouse=True)
 def _db():
-    """Replace conftest's autouse database fixture: this test needs neither Django nor a database."""
+    """Replaces conftest's autouse database fixture: no Django, no database here."""
     yield
 
 

@@ -4,8 +4,9 @@ Elastic publishes a small "integ-test-zip" distribution to Maven Central, so we
 fetch it with the Maven that is already installed (no extra download host),
 unpack it once into a git-ignored cache folder and run it in the foreground,
 bound to loopback with security off. That zip has no bundled JDK and only the
-core modules (no analysis-common, ingest-geoip, painless…): enough for the
-standard analyzer, nothing more.
+core modules (no analysis-common, ingest-geoip, painless, rest-root…): enough
+for the standard analyzer, nothing more. Without rest-root even `GET /` answers
+405, so check liveness with /_cluster/health, not the client's info()/ping().
 
 Only the standard library is used here, so this works before Django is loaded.
 """
@@ -81,16 +82,16 @@ class LocalElasticsearch:
 
     def _download(self, archive: Path) -> None:
         coords = f"{ARTIFACT}:{self.version}:zip"
-        # Run Maven inside the cache folder: there is no pom.xml there, so the
-        # dependency plugin runs as a stand-alone goal.
-        # Output is captured (even -q prints stray colour codes) and shown only on failure.
         if shutil.which("mvn") is None:
             raise RuntimeError("找不到 mvn / Maven not found: it fetches the Elasticsearch zip")
+        # Run Maven inside the cache folder: there is no pom.xml there, so the
+        # dependency plugin runs as a stand-alone goal. Output is captured (even
+        # -q prints stray colour codes) and shown only on failure.
         mvn = ["mvn", "-B", "-q"]
         run = dict(cwd=self.cache_dir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         copy = subprocess.run(
-            [*mvn, "dependency:copy", f"-Dartifact={coords}", f"-DoutputDirectory={self.cache_dir}"],
-            **run)
+            [*mvn, "dependency:copy", f"-Dartifact={coords}",
+             f"-DoutputDirectory={self.cache_dir}"], **run)
         if copy.returncode == 0 and archive.exists():
             return
         # Fallback: resolve into the local Maven repository and copy it from there.
@@ -122,11 +123,13 @@ class LocalElasticsearch:
         settings = {
             "cluster.name": "yimen-local",
             "node.name": "yimen-local",
-            "network.host": "127.0.0.1",  # loopback only; this also skips the production bootstrap checks
+            # Loopback only; this also turns the production bootstrap checks
+            # (vm.max_map_count, file descriptors) into mere warnings.
+            "network.host": "127.0.0.1",
             "http.port": str(self.port),
             "transport.port": str(_free_port(self.port + 100)),
             "discovery.type": "single-node",
-            "xpack.security.enabled": "false",  # plain http, no auto-generated certificates/passwords
+            "xpack.security.enabled": "false",  # plain http, no generated certificates/passwords
             "path.data": str(data),
             "path.logs": str(logs),
             # Disks on CI and laptops are often >90 % full; without this the
