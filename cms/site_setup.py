@@ -36,17 +36,26 @@ def drop_wagtail_stock_groups_after_migrate(sender, schema_name, **kwargs) -> No
             drop_wagtail_stock_groups()
 
 
-def remove_wagtail_placeholders() -> None:
-    """Wagtail's migrations leave a 'Welcome' page and a localhost Site; a point has its own."""
+def reset_fresh_schema() -> None:
+    """Undo what Wagtail's data migrations leave in a freshly migrated schema.
+
+    They make a 'Welcome' page and a localhost Site (a point has its own), and
+    grant page, collection and approval rights to groups found in auth_group.
+    auth is shared, so those are the role groups of *every other point*: left
+    alone, a new point would open its collections to all of them.
+    """
     Site.objects.all().delete()
     for page in Page.objects.filter(depth=2):
         page.delete()
+    GroupPagePermission.objects.all().delete()
+    GroupCollectionPermission.objects.all().delete()
+    GroupApprovalTask.groups.through.objects.all().delete()
 
 
 def install_point_site(point: ServicePoint) -> HomePage:
     """Run inside the point's schema, on a schema fresh from migrations or the template."""
-    if Site.objects.exists():
-        remove_wagtail_placeholders()
+    if Site.objects.exists():  # migrated just now, not made from the template
+        reset_fresh_schema()
     root = Page.get_first_root_node()
     home = root.add_child(instance=HomePage(title=point.name, slug="home", seo_title=point.name))
     Site.objects.create(hostname=point.primary_host, port=80, root_page=home,

@@ -30,7 +30,7 @@ from .models import SchemaTemplate
 
 TEMPLATE_SCHEMA = "yimen_template"
 # Bump when the way the template is built changes, so stored ones are rebuilt.
-TEMPLATE_FORMAT = 2
+TEMPLATE_FORMAT = 3
 _QUOTED_TEMPLATE = f'"{TEMPLATE_SCHEMA}".'
 
 
@@ -133,14 +133,14 @@ def portable_sql(dump: str, schema_name: str, partial_indexes: dict[str, str]) -
 
 def build_template() -> SchemaTemplate:
     """Migrate the template schema from nothing and store its SQL (seconds; once per release)."""
-    from cms.site_setup import remove_wagtail_placeholders
+    from cms.site_setup import reset_fresh_schema
 
     fingerprint = migration_fingerprint()
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA IF EXISTS "{TEMPLATE_SCHEMA}" CASCADE')
     partial_indexes = migrate_fresh_schema(TEMPLATE_SCHEMA)
     with schema_context(TEMPLATE_SCHEMA):
-        remove_wagtail_placeholders()
+        reset_fresh_schema()
     sql = portable_sql(dump_schema_sql(TEMPLATE_SCHEMA), TEMPLATE_SCHEMA, partial_indexes)
     with connection.cursor() as cursor:
         cursor.execute(f'DROP SCHEMA "{TEMPLATE_SCHEMA}" CASCADE')

@@ -32,60 +32,58 @@ def _is_root() -> bool:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Chromium for the session, with a fresh temporary profile.
+def browser(live_server_url):
+    """One headless Chromium for the session; each test opens its own context
+    (own cookie jar) with `browser.new_context()`.
 
-    Every test opens its own context (own cookie jar) with `browser.new_context()`.
+    Depends on `live_server_url` so the server process starts before the
+    environment change below (it must not inherit it).
     """
     if not CHROMIUM.exists() and not _is_root():
-        pytest.skip(f"{CHROMIUM} is missing (install Debian's `chromium` package; "
-                    "the test runner does this when run as root)")
-    assert CHROMIUM.exists(), f"{CHROMIUM} is missing, but the runner (root) should have installed it"
+        pytest.skip(f"{CHROMIUM} is missing and we are not root (install Debian's "
+                    "`chromium` package; the test runner does this as root)")
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing; as root the test runner installs it"
     from playwright.sync_api import sync_playwright
 
-    profile = tempfile.mkdtemp(prefix="yimen-chromium-")
-    # Playwright's sync API runs an asyncio loop in this thread; Django's ORM
-    # would then refuse to run (SynchronousOnlyOperation) in the fixtures that
-    # make points and users. The ORM calls here are plain synchronous code.
+    # Playwright's sync API keeps an asyncio loop running in this thread, so
+    # Django refuses ORM calls (SynchronousOnlyOperation) in the fixtures that
+    # make points and users once the browser is up. Those calls are plain
+    # synchronous code in this one thread, which is what the flag allows.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    pass
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    home = tempfile.mkdtemp(prefix="yimen-chromium-")
     try:
         with sync_playwright() as p:
-            # --user-data-dir must not be passed to launch(); a persistent
-            # context on a fresh temp dir is the supported way.
-            ctx_browser = _Browser(p.chromium, profile)
-            yield ctx_browser
-            ctx_browser.close()
+            # launch() gives Chromium a fresh temporary --user-data-dir of its own
+            # (removed on close); HOME points at a temp dir so nothing lands in ~.
+            chromium = p.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+                chromium_sandbox=False, env={**os.environ, "HOME": home},
+            )
+            try:
+                yield _Browser(chromium)
+            finally:
+                chromium.close()
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-        shutil.rmtree(profile, ignore_errors=True)
+        shutil.rmtree(home, ignore_errors=True)
 
 
 class _Browser:
-    """A launched Chromium handing out isolated contexts.
+    """Hands out isolated contexts with the site's language and our timeouts."""
 
-    `launch()` with a fresh `--user-data-dir`-less temp profile is what
-    Playwright does itself; we add our args and the system executable.
-    """
-
-    def __init__(self, chromium, profile: str):
-        self._browser = chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-            chromium_sandbox=False, env={**os.environ, "HOME": profile, "TMPDIR": profile},
-        )
+    def __init__(self, chromium):
+        self._chromium = chromium
 
     def new_context(self, **kwargs):
         kwargs.setdefault("locale", "zh-CN")
-        context = self._browser.new_context(**kwargs)
+        context = self._chromium.new_context(**kwargs)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(TIMEOUT_MS)
         return context
-
-    def close(self):
-        self._browser.close()
 
 
 def url(point, port: int, path: str = "/") -> str:
@@ -151,8 +149,7 @@ def test_citizen_sees_the_village_home_page_on_a_phone(browser, network, live_se
         assert page.evaluate("document.activeElement.textContent.trim()") == "跳到正文"
         box = skip.bounding_box()
         assert box is not None and box["x"] >= 0, "focused skip link is off screen"
-        page.keyboard.press("Escape")
-        page.evaluate("document.activeElement.blur()")
+        page.evaluate("document.activeElement.blur()")  # screenshot without the focused link
 
         page.screenshot(path=str(SCREENSHOT), full_page=True)
     finally:

@@ -117,3 +117,21 @@ def test_failure_half_way_leaves_nothing_behind(network, monkeypatch):
     # And the same point can be onboarded once the fault is gone.
     monkeypatch.undo()
     assert onboard_point(spec).slug == spec.slug
+
+
+def test_a_template_rebuilt_while_points_exist_grants_nothing_to_their_groups(network):
+    """Wagtail's data migrations grant rights to every group in the shared
+    auth_group; a new point must only know its own and its ancestors' groups."""
+    from wagtail.models import GroupCollectionPermission, GroupPagePermission
+
+    from tenants.access import authority_groups
+    from tenants.schema_template import build_template
+
+    build_template()
+    point = network.make("late", "village", network.township.region_code[:9] + "270", "town")
+    allowed = set(authority_groups(point).values_list("group_id", flat=True))
+    assert network.other_village.role_groups.exists()
+    with schema_context(point.schema_name):
+        granted = set(GroupCollectionPermission.objects.values_list("group_id", flat=True))
+        granted |= set(GroupPagePermission.objects.values_list("group_id", flat=True))
+    assert granted and granted <= allowed

@@ -1,0 +1,13 @@
+"""Benchmarks (tests/bench): test settings plus a tenant app whose next
+migration adds a nullable field (BENCH_MIGRATIONS=next switches to it)."""
+import os
+
+from .test import *  # noqa: F401,F403
+from .test import INSTALLED_APPS, TENANT_APPS
+
+TENANT_APPS = TENANT_APPS + ["tests.bench.benchapp"]
+INSTALLED_APPS = INSTALLED_APPS + ["tests.bench.benchapp"]
+MIGRATION_MODULES = {
+    "benchapp": "tests.bench.benchapp.migrations_next"
+    if os.environ.get("BENCH_MIGRATIONS") == "next" else "tests.bench.benchapp.migrations",
+}
