@@ -150,13 +150,12 @@ def build_template() -> SchemaTemplate:
     return template
 
 
-def ensure_template(stdout=None) -> SchemaTemplate:
-    template = SchemaTemplate.objects.filter(fingerprint=migration_fingerprint()).first()
-    if template is None:
+def ensure_template(stdout=None) -> None:
+    """Build the template if the migrations on disk are not the ones it holds."""
+    if not SchemaTemplate.objects.filter(fingerprint=migration_fingerprint()).exists():
         if stdout:
             stdout.write("[yimen] 迁移有变化，重建服务点模板 schema …\n")
-        template = build_template()
-    return template
+        build_template()
 
 
 @lru_cache(maxsize=2)
