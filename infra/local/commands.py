@@ -89,6 +89,11 @@ def manage(env: dict[str, str], *args: str, check: bool = True) -> int:
 def demo(args: list[str]) -> int:
     services = Services("demo", DEMO)
     children: list[subprocess.Popen] = []
+    stopping = []
+    # Ctrl-C reaches the children too (same process group); we only note it
+    # and stop whatever is still running, servers last.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.append(True))
     try:
         env = services.start("yimen", fresh="--reset" in args, elasticsearch="--elasticsearch" in args)
         env["DEBUG"] = "1"
@@ -102,17 +107,17 @@ def demo(args: list[str]) -> int:
             "beat": [PYTHON, "-m", "celery", "-A", "yimen", "beat", "-l", "warning",
                      "-s", str(DATA / "demo" / "celerybeat-schedule")],
         }
-        for name, command in commands.items():
+        for command in commands.values():
             children.append(subprocess.Popen(command, env=_env(env), cwd=ROOT))
         manage(env, "demo_summary", f"--port={port}")
         print("\n[yimen] 全部启动。按 Ctrl-C 停止。", flush=True)
-        while all(child.poll() is None for child in children):
+        while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.5)
-        print("[yimen] 有进程退出，正在停止其他进程。", file=sys.stderr)
+        if stopping:
+            print("\n[yimen] 正在停止 …", flush=True)
+            return 0
+        print("[yimen] 有进程意外退出，正在停止其他进程。", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\n[yimen] 正在停止 …", flush=True)
-        return 0
     finally:
         for child in children:
             if child.poll() is None:
@@ -123,6 +128,7 @@ def demo(args: list[str]) -> int:
             except subprocess.TimeoutExpired:
                 child.kill()
         services.stop()
+        print("[yimen] 已全部停止。", flush=True)
 
 
 def ensure_chromium() -> None:
