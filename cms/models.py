@@ -1,5 +1,4 @@
 """Page types of a service point's site."""
-from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page

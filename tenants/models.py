@@ -149,3 +149,6 @@ class SchemaTemplate(models.Model):
     fingerprint = models.CharField(max_length=64, unique=True)
     sql = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"schema template {self.fingerprint[:12]}"

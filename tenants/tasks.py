@@ -18,3 +18,24 @@ def describe_point() -> dict:
         "site_hostname": site.hostname if site else None,
         "home_title": site.root_page.title if site else None,
     }
+
+
+HEARTBEAT_KEY = "yimen:beat-heartbeat"
+
+
+@shared_task
+def heartbeat() -> str:
+    """Scheduled by Celery beat: proves beat and a worker are both alive
+    (read by ops and the health check through `last_heartbeat`)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    cache.set(HEARTBEAT_KEY, now, timeout=None)
+    return now
+
+
+def last_heartbeat() -> str | None:
+    from django.core.cache import cache
+
+    return cache.get(HEARTBEAT_KEY)

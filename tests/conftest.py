@@ -8,8 +8,8 @@ each other's way by giving every point they make a unique slug and region code.
 from __future__ import annotations
 
 import itertools
-import secrets
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -120,23 +120,29 @@ def client_at():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup):
-    """A real Celery worker process on the test Redis broker."""
+def celery_worker(django_db_setup, tmp_path_factory):
+    """A real Celery worker and Celery beat (heartbeat every second) on the test Redis broker."""
     from yimen.celery import app
 
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",
-         "--concurrency", "1", "-n", f"test-{os.getpid()}@%h"],
-        env=child_env(), cwd=ROOT,
-    )
+    env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1"}
+    schedule = tmp_path_factory.mktemp("beat") / "schedule"
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",
+                          "--concurrency", "1", "-n", f"test-{os.getpid()}@%h"], env=env, cwd=ROOT),
+        subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "beat", "-l", "warning",
+                          "-s", str(schedule)], env=env, cwd=ROOT),
+    ]
     deadline = time.monotonic() + 60
     while not app.control.ping(timeout=1):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            for p in processes:
+                p.kill()
             raise RuntimeError("Celery worker did not start")
     yield app
-    process.terminate()
-    process.wait(30)
+    for p in processes:
+        p.terminate()
+    for p in processes:
+        p.wait(30)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from .wheels import package_dir
 from .sysuser import give_to_service_user, run_as_kwargs
+from .wheels import package_dir
 
 
 def bin_dir() -> Path:

@@ -33,7 +33,7 @@ def give_to_service_user(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     if user is None:
         return
-    for dirpath, dirnames, filenames in os.walk(path):
+    for dirpath, _dirnames, filenames in os.walk(path):
         os.chown(dirpath, user.pw_uid, user.pw_gid)
         for name in filenames:
             os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid, follow_symlinks=False)

@@ -149,7 +149,12 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True  # a task lost with its worker is delivered again
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "heartbeat": {
+        "task": "tenants.tasks.heartbeat",
+        "schedule": float(env.get("YIMEN_HEARTBEAT_SECONDS", "60")),
+    },
+}
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 

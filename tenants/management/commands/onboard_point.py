@@ -31,5 +31,5 @@ class Command(BaseCommand):
         try:
             point = onboard_point(spec)
         except OnboardingError as exc:
-            raise CommandError("\n".join(f"{field}: {m}" for field, ms in exc.errors.items() for m in ms))
+            raise CommandError("\n".join(f"{field}: {m}" for field, ms in exc.errors.items() for m in ms)) from None
         self.stdout.write(self.style.SUCCESS(f"已创建 {point.name}：http://{point.primary_host}/"))

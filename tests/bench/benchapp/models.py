@@ -5,7 +5,11 @@ from django.db import models
 
 class Notice(models.Model):
     title = models.CharField(max_length=100)
-    audience = models.CharField(max_length=50, null=True)  # added by migrations_next/0002
+    # Added by migrations_next/0002: the benchmark's "one new nullable field".
+    audience = models.CharField(max_length=50, null=True)  # noqa: DJ001
 
     class Meta:
         app_label = "benchapp"
+
+    def __str__(self) -> str:
+        return self.title

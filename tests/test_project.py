@@ -1,0 +1,37 @@
+"""Project checks a developer would otherwise meet in production: Django's
+system checks, migrations that match the models, and lint."""
+import shutil
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from tests.conftest import ROOT
+
+
+def test_system_checks_pass():
+    call_command("check", fail_level="WARNING")
+
+
+def test_every_model_change_has_its_migration():
+    try:
+        call_command("makemigrations", check=True, dry_run=True, verbosity=0)
+    except SystemExit as exc:
+        pytest.fail(f"models changed without a migration (makemigrations --check exited {exc.code})")
+
+
+def test_ruff_finds_nothing():
+    ruff = shutil.which("ruff", path=str(ROOT / ".venv" / "bin")) or shutil.which("ruff")
+    assert ruff, "ruff is installed with the test dependencies"
+    result = subprocess.run([ruff, "check", "platform", "tenants", "cms", "infra", "tests"],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_platform_is_not_a_package():
+    """platform/ is a source root; a platform package would shadow the standard library."""
+    assert not (ROOT / "platform" / "__init__.py").exists()
+    import platform
+
+    assert platform.__file__.startswith(sys.base_prefix) or "site-packages" not in platform.__file__
