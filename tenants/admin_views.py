@@ -8,8 +8,6 @@ from . import access
 from .forms import OnboardPointForm
 from .onboarding import OnboardingError, onboard_point
 
-FIELD_ALIASES = {"admin_username": "admin_username", "admin_password": "admin_password"}
-
 
 def network(request):
     point = request.point

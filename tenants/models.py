@@ -148,6 +148,8 @@ class SchemaTemplate(models.Model):
 
     fingerprint = models.CharField(max_length=64, unique=True)
     sql = models.TextField()
+    # Django's own SQL for partial indexes, carried into the next template.
+    partial_indexes = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -14,8 +14,10 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from cms import site_setup
 
 from . import roles
 from .models import PARENT_TIER, Domain, PointStatus, Role, ServicePoint, Tier
@@ -154,7 +156,13 @@ def onboard_point(spec: PointSpec) -> ServicePoint:
     with schema_context(get_public_schema_name()):
         ensure_template()  # outside the transaction: rebuilding it runs migrations
         parent = validate(spec)
-        return _create(spec, parent)
+        try:
+            return _create(spec, parent)
+        except IntegrityError:
+            # Someone took the slug, code or username between our checks and
+            # our insert: report it as the checks would have.
+            validate(spec)
+            raise OnboardingError({"slug": ["保存时与其他操作冲突，请重试。"]}) from None
 
 
 def _create(spec: PointSpec, parent: ServicePoint | None) -> ServicePoint:
@@ -169,9 +177,7 @@ def _create(spec: PointSpec, parent: ServicePoint | None) -> ServicePoint:
         roles.create_role_groups(point)
         create_schema_from_template(point.schema_name)
         with tenant_context(point):
-            from cms.site_setup import install_point_site
-
-            install_point_site(point)
+            site_setup.install_point_site(point)
         if spec.admin is not None:
             roles.grant_role(_admin_user(spec.admin), point, Role.ADMIN)
         point.status = PointStatus.ACTIVE

@@ -1,5 +1,7 @@
 """Migrate the public schema, refresh the onboarding template, then bring every
 point up to date (skipping those with nothing pending, the rest in parallel)."""
+import time
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -14,13 +16,18 @@ class Command(BaseCommand):
         parser.add_argument("--processes", type=int, default=None, help="并行进程数")
 
     def handle(self, *args, **options):
-        self.stdout.write("[yimen] 迁移公共 schema …")
+        started = time.monotonic()
+
+        def say(line: str) -> None:
+            self.stdout.write(f"[yimen {time.monotonic() - started:6.1f}s] {line}")
+
+        say("迁移公共 schema …")
         call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        say("检查服务点模板 …")
         ensure_template(stdout=self.stdout)
-        report = deploy_points(processes=options["processes"],
-                               progress=lambda line: self.stdout.write(f"[yimen] {line}"))
-        self.stdout.write(
-            f"[yimen] 服务点 {report.points} 个：无需迁移 {report.up_to_date}，"
+        report = deploy_points(processes=options["processes"], progress=say)
+        say(
+            f"服务点 {report.points} 个：无需迁移 {report.up_to_date}，"
             f"SQL 重放 {report.replayed}，迁移 {report.migrated}，失败 {len(report.failed)}。")
         if report.failed:
             for schema, error in report.failed.items():
