@@ -15,6 +15,6 @@ def test_wagtail_stays_out_of_public_and_shared_tables_out_of_points(network):
     assert not {t for t in public if t.startswith(("wagtail", "cms_", "taggit"))}
     assert {"wagtailcore_page", "wagtailcore_site", "cms_homepage", "django_session"} <= point
     # Content types, users and groups exist once, so their ids agree everywhere.
-    assert not point & {"django_content_type", "auth_user", "auth_group", "auth_permission",
+    assert not point & {"django_content_type", "accounts_user", "auth_group", "auth_permission",
                         "tenants_servicepoint", "tenants_domain"}
-    assert {"django_content_type", "auth_user", "tenants_servicepoint"} <= public
+    assert {"django_content_type", "accounts_user", "tenants_servicepoint"} <= public

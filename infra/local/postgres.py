@@ -11,7 +11,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from .sysuser import give_to_service_user, run_as_kwargs
+from .sysuser import ensure_traversable, give_to_service_user, run_as_kwargs
 from .wheels import package_dir
 
 
@@ -32,6 +32,7 @@ class EmbeddedPostgres:
         return subprocess.run([str(bin_dir() / tool), *args], **run_as_kwargs(), **kwargs)
 
     def start(self) -> None:
+        ensure_traversable(bin_dir())  # the server runs from the wheel, as the service user
         give_to_service_user(self.data_dir)
         self.log.touch()
         user = run_as_kwargs()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import stat
 import subprocess
 from pathlib import Path
 
@@ -27,12 +28,25 @@ def service_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(SERVICE_USER)
 
 
+def ensure_traversable(path: Path) -> None:
+    """Let the service user reach `path`: add search permission (o+x, never
+    read) to any folder above it that lacks it, e.g. a clone under /root."""
+    if service_user() is None:
+        return
+    for folder in reversed(path.resolve().parents):
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            print(f"[yimen] 为服务用户 {SERVICE_USER} 开放目录通行权限（o+x）：{folder}", flush=True)
+            folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
 def give_to_service_user(path: Path) -> None:
     """Make `path` (recursively) owned by the service user, when there is one."""
     user = service_user()
     path.mkdir(parents=True, exist_ok=True)
     if user is None:
         return
+    ensure_traversable(path)
     for dirpath, _dirnames, filenames in os.walk(path):
         os.chown(dirpath, user.pw_uid, user.pw_gid)
         for name in filenames:

@@ -35,11 +35,18 @@ def summary(samples: list[float]) -> str:
             f"max {max(samples):.3f} s (n={len(samples)})")
 
 
+LOGS = ROOT / ".data" / "bench" / "logs"
+
+
 def manage(*args: str, **env: str) -> float:
-    """Run manage.py in a fresh process; returns its wall time."""
+    """Run manage.py in a fresh process; returns its wall time. Its output goes
+    to .data/bench/logs/ (deploy_points prints where its time went)."""
     full_env = {**os.environ, **env,
                 "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = LOGS / f"{'-'.join(args)}-{'-'.join(env.values()) or 'current'}.log".replace("/", "_")
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=full_env, cwd=ROOT,
-                   check=True, stdout=subprocess.DEVNULL)
+    with open(log, "w") as out:
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], env=full_env, cwd=ROOT,
+                       check=True, stdout=out, stderr=subprocess.STDOUT)
     return time.perf_counter() - started

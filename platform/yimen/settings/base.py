@@ -21,6 +21,7 @@ SHARED_APPS = [
     "tenants",
     "django.contrib.contenttypes",  # shared only: content type ids agree across schemas
     "django.contrib.auth",  # one account across the network
+    "accounts",
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -54,6 +55,9 @@ PUBLIC_SCHEMA_NAME = "public"
 PUBLIC_SCHEMA_URLCONF = "yimen.urls_public"
 ROOT_URLCONF = "yimen.urls_tenant"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# django-tenants wraps this backend: no FK constraints from a point's schema
+# to shared tables (platform/yimen/db/base.py says why).
+ORIGINAL_BACKEND = "yimen.db"
 TENANT_LIMIT_SET_CALLS = True
 # Points are never dropped automatically (STYLE.md, django-tenants).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = 2
@@ -79,6 +83,7 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
+AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["tenants.auth.PointRoleBackend"]
 LOGIN_URL = "wagtailadmin_login"
 

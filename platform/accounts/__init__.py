@@ -1,0 +1,1 @@
+"""One account across the network (roles per point live in tenants)."""

@@ -1,0 +1,1 @@
+"""PostgreSQL backend under django-tenants (settings.ORIGINAL_BACKEND)."""
