@@ -155,9 +155,13 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
         try:
             _drop_template_schema()
             _run_template_sql(TEMPLATE_SCHEMA, previous.sql)
+            if not _applied_in(TEMPLATE_SCHEMA) <= _migrations_on_disk():
+                raise RuntimeError("the previous template has migrations this release does not")
             partial_indexes = {**previous.partial_indexes, **migrate_schema(TEMPLATE_SCHEMA)}
         except Exception:
-            logger.exception("incremental template build failed; building from nothing")
+            # e.g. a rolled-back release: the old template holds migrations
+            # that are gone; only a build from nothing is then exact.
+            logger.warning("template not brought forward; building from nothing", exc_info=True)
             previous = None
     if not incremental or previous is None:
         _drop_template_schema()
@@ -173,6 +177,16 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
     SchemaTemplate.objects.exclude(pk=template.pk).delete()
     _sql_for.cache_clear()
     return template
+
+
+def _applied_in(schema_name: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')
+        return set(cursor.fetchall())
+
+
+def _migrations_on_disk() -> set[tuple[str, str]]:
+    return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
 def _drop_template_schema() -> None:
