@@ -110,3 +110,19 @@ def test_an_uploaded_file_of_point_a_is_not_served_at_point_b(network, client_at
     assert client_at(network.other_village).get(url).status_code == 404
     with tenant_context(network.other_village):
         assert not default_storage.exists(name)
+
+
+def test_grant_role_command_gives_and_takes_a_role(network, client_at):
+    import pytest
+    from django.core.management import CommandError, call_command
+
+    user = network.user("cmd", network.other_village, Role.CLERK)
+    assert not access.can_act_at(user, network.village)
+    call_command("grant_role", user.username, network.village.slug, "editor")
+    assert access.roles_at(user, network.village) == {"editor"}
+    call_command("grant_role", user.username, network.village.slug, "editor", "--revoke")
+    assert not access.can_act_at(user, network.village)
+    with pytest.raises(CommandError, match="没有“中心管理员”岗位"):
+        call_command("grant_role", user.username, network.village.slug, "central_admin")
+    with pytest.raises(CommandError, match="不存在"):
+        call_command("grant_role", "nobody-at-all", network.village.slug, "editor")
