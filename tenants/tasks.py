@@ -39,3 +39,22 @@ def last_heartbeat() -> str | None:
     from django.core.cache import cache
 
     return cache.get(HEARTBEAT_KEY)
+
+
+@shared_task
+def clear_expired_sessions() -> int:
+    """Sessions live in each point's schema (and public's): `clearsessions`
+    alone would only clean public. Scheduled daily by beat."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django_tenants.utils import get_public_schema_name, schema_context
+
+    from .models import ServicePoint
+
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    schemas = [get_public_schema_name(), *ServicePoint.objects.real().values_list("schema_name", flat=True)]
+    for schema in schemas:
+        with schema_context(schema):
+            store.clear_expired()
+    return len(schemas)

@@ -126,3 +126,23 @@ def test_grant_role_command_gives_and_takes_a_role(network, client_at):
         call_command("grant_role", user.username, network.village.slug, "central_admin")
     with pytest.raises(CommandError, match="不存在"):
         call_command("grant_role", "nobody-at-all", network.village.slug, "editor")
+
+
+def test_expired_sessions_are_cleared_in_every_point(network, client_at):
+    from datetime import timedelta
+
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    from tenants.tasks import clear_expired_sessions
+
+    network.user("sess", network.village, Role.CLERK)
+    client = client_at(network.village)
+    assert client.login(username=f"{network.tag}-sess", password=PASSWORD)
+    with tenant_context(network.village):
+        Session.objects.update(expire_date=timezone.now() - timedelta(days=1))
+        assert Session.objects.exists()
+    clear_expired_sessions()
+    with tenant_context(network.village):
+        assert not Session.objects.exists()
+    assert _login_page_shown(client.get("/admin/"))

@@ -32,6 +32,9 @@ def test_ruff_finds_nothing():
 def test_platform_is_not_a_package():
     """platform/ is a source root; a platform package would shadow the standard library."""
     assert not (ROOT / "platform" / "__init__.py").exists()
+    import os
     import platform
+    from pathlib import Path
 
-    assert platform.__file__.startswith(sys.base_prefix) or "site-packages" not in platform.__file__
+    assert Path(platform.__file__).parent == Path(os.__file__).parent  # the standard library's
+    assert platform.python_version().startswith(f"{sys.version_info.major}.")

@@ -159,6 +159,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.heartbeat",
         "schedule": float(env.get("YIMEN_HEARTBEAT_SECONDS", "60")),
     },
+    "clear-expired-sessions": {"task": "tenants.tasks.clear_expired_sessions", "schedule": 24 * 3600},
 }
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
