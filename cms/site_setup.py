@@ -3,7 +3,6 @@ page/collection permissions of the role groups that may act there."""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group
-from django.db.models import Q
 from django_tenants.utils import get_public_schema_name, schema_context
 from wagtail.models import (
     Collection,
@@ -81,5 +80,5 @@ def _grant_site_permissions(point: ServicePoint, home: HomePage) -> None:
     ])
     # Editors submit for moderation; the point's admins (and those above) approve.
     approvers = [pg.group for pg in groups if pg.role in (Role.ADMIN, Role.CENTRAL_ADMIN)]
-    for task in GroupApprovalTask.objects.filter(Q(active=True)):
+    for task in GroupApprovalTask.objects.filter(active=True):
         task.groups.add(*approvers)

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
-from .models import ROLES_REACHING_DOWN, PointGroup, ServicePoint
+from .models import ROLES_REACHING_DOWN, PointGroup, Role, ServicePoint, Tier
 
 ENTRY_SALT = "yimen.tenants.enter"
 ENTRY_MAX_AGE = 60  # seconds: the link is followed at once, by a redirect
@@ -37,10 +37,16 @@ def can_act_at(user, point: ServicePoint | None) -> bool:
     return bool(roles_at(user, point))
 
 
+def roles_held_at(user, point: ServicePoint | None) -> set[str]:
+    """The roles `user` holds at `point` itself (none inherited from above)."""
+    if point is None or not point.pk or not user.is_authenticated:
+        return set()
+    return set(PointGroup.objects.filter(point=point, group__user=user).values_list("role", flat=True))
+
+
 def points_user_can_enter(user, source: ServicePoint) -> QuerySet[ServicePoint]:
     """Points below `source` that `user` may open from there."""
-    reaching = PointGroup.objects.filter(point=source, role__in=ROLES_REACHING_DOWN, group__user=user)
-    if not reaching.exists():
+    if not roles_held_at(user, source) & set(ROLES_REACHING_DOWN):
         return ServicePoint.objects.none()
     return source.descendants().select_related("parent")
 
@@ -77,11 +83,9 @@ def parents_user_may_onboard_under(user, source: ServicePoint | None) -> QuerySe
     Central admins of a county add townships and parks under it and villages
     under its townships; a township's admin adds villages under it.
     """
-    from .models import Role, Tier
-
-    if source is None or not user.is_authenticated:
+    if source is None:
         return ServicePoint.objects.none()
-    held = set(PointGroup.objects.filter(point=source, group__user=user).values_list("role", flat=True))
+    held = roles_held_at(user, source)
     if source.tier == Tier.COUNTY and Role.CENTRAL_ADMIN in held:
         return source.network().filter(tier__in=[Tier.COUNTY, Tier.TOWNSHIP])
     if source.tier == Tier.TOWNSHIP and Role.ADMIN in held:

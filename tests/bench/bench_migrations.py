@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from tests.bench.common import machine, manage, setup_django
+from tests.bench.common import machine, manage, setup_django, summary, timed
 
 POINTS = int(os.environ.get("BENCH_POINTS", "200"))
 
@@ -27,11 +27,12 @@ def main() -> None:
         onboard_point(PointSpec(name=f"基准镇{t}", slug=f"mig-town-{t}", tier="township",
                                 region_code=f"710001{101 + t:03d}000", parent_slug="mig-county"))
     made = ServicePoint.objects.real().count()
+    onboarding: list[float] = []  # does onboarding stay flat as the network grows?
     for i in range(POINTS - made):
         t = i // 100
-        onboard_point(PointSpec(name=f"基准村{i}", slug=f"mig-{i}", tier="village",
-                                region_code=f"710001{101 + t:03d}{201 + i % 100:03d}",
-                                parent_slug=f"mig-town-{t}"))
+        onboarding.append(timed(onboard_point, PointSpec(
+            name=f"基准村{i}", slug=f"mig-{i}", tier="village",
+            region_code=f"710001{101 + t:03d}{201 + i % 100:03d}", parent_slug=f"mig-town-{t}"))[0])
         if (i + 1) % 50 == 0:
             print(f"  onboarded {i + 1 + made}/{POINTS}", flush=True)
     schemas = list(ServicePoint.objects.real().values_list("schema_name", flat=True))
@@ -56,6 +57,8 @@ def main() -> None:
             f"SELECT count(*) FROM information_schema.columns WHERE table_schema = '{s}' "
             "AND table_name = 'benchapp_notice' AND column_name = 'audience'" for s in schemas))
         migrated = sum(row[0] for row in cursor.fetchall())
+    print(f"onboarding, first 50 villages: {summary(onboarding[:50])}")
+    print(f"onboarding, last 50 villages:  {summary(onboarding[-50:])}")
     for name, seconds in results.items():
         print(f"{name:<42} {seconds:8.2f} s  ({seconds / POINTS * 1000:.1f} ms per point)")
     for case in ("nothing pending", "new field"):

@@ -1,0 +1,25 @@
+"""What migrations exist on disk and which ones each schema has recorded."""
+from __future__ import annotations
+
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
+
+Node = tuple[str, str]
+
+
+def migrations_on_disk() -> set[Node]:
+    return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def applied_by_schema(schemas: list[str], chunk: int = 400) -> dict[str, set[Node]]:
+    """Every schema's django_migrations, read in one query per `chunk` schemas."""
+    applied: dict[str, set[Node]] = {s: set() for s in schemas}
+    with connection.cursor() as cursor:
+        for start in range(0, len(schemas), chunk):
+            part = schemas[start:start + chunk]
+            sql = " UNION ALL ".join(
+                f'SELECT %s, app, name FROM "{s}".django_migrations' for s in part)
+            cursor.execute(sql, part)
+            for schema, app, name in cursor.fetchall():
+                applied[schema].add((app, name))
+    return applied
