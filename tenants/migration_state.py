@@ -8,7 +8,15 @@ Node = tuple[str, str]
 
 
 def migrations_on_disk() -> set[Node]:
+    """The migrations a schema must have recorded to be up to date (squashed
+    migrations stand in for those they replace)."""
     return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+
+
+def migration_files_on_disk() -> set[Node]:
+    """Every migration file, replaced ones too: a schema may record both a
+    squashed migration and the ones it replaced."""
+    return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
 
 
 def applied_by_schema(schemas: list[str], chunk: int = 400) -> dict[str, set[Node]]:

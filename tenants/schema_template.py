@@ -29,7 +29,7 @@ from django_tenants.utils import schema_context
 
 from infra.local.postgres import bin_dir as postgres_bin_dir
 
-from .migration_state import applied_by_schema, migrations_on_disk
+from .migration_state import applied_by_schema, migration_files_on_disk
 from .models import SchemaTemplate
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
         try:
             _drop_template_schema()
             _run_template_sql(TEMPLATE_SCHEMA, previous.sql)
-            if not applied_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA] <= migrations_on_disk():
+            if not applied_by_schema([TEMPLATE_SCHEMA])[TEMPLATE_SCHEMA] <= migration_files_on_disk():
                 raise RuntimeError("the previous template has migrations this release does not")
             partial_indexes = {**previous.partial_indexes, **migrate_schema(TEMPLATE_SCHEMA)}
         except Exception:

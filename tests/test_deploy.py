@@ -7,18 +7,20 @@ from tenants.deploy import deploy_points, pending_by_schema
 
 
 def _unapply_last_wagtail_migration(schema):
-    """Put a point one migration behind: drop what wagtailcore's 0098 made."""
+    """Put a point one migration behind: undo wagtailembeds 0009 (a new column;
+    no migration depends on it)."""
     with connection.cursor() as cursor:
-        cursor.execute(f'DROP TABLE "{schema}".wagtailcore_apitoken')
+        cursor.execute(f'ALTER TABLE "{schema}".wagtailembeds_embed DROP COLUMN cache_until')
         cursor.execute(f"DELETE FROM \"{schema}\".django_migrations "
-                       "WHERE app = 'wagtailcore' AND name = '0098_apitoken'")
+                       "WHERE app = 'wagtailembeds' AND name = '0009_embed_cache_until'")
 
 
 def test_deploy_skips_up_to_date_points_and_replays_pending_ones(network):
     schemas = [network.village.schema_name, network.other_village.schema_name, network.park.schema_name]
     assert pending_by_schema(schemas) == {}
     _unapply_last_wagtail_migration(network.village.schema_name)
-    assert pending_by_schema(schemas) == {network.village.schema_name: frozenset({("wagtailcore", "0098_apitoken")})}
+    behind = frozenset({("wagtailembeds", "0009_embed_cache_until")})
+    assert pending_by_schema(schemas) == {network.village.schema_name: behind}
 
     lines = []
     report = deploy_points(schemas=schemas, progress=lines.append)
