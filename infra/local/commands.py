@@ -27,7 +27,11 @@ PYTHON = sys.executable
 
 # Ports: the demo's and the tests' servers can run side by side.
 DEMO = {"pg": 54329, "redis": 63790, "es": 9200, "web": 8000}
-TEST = {"pg": 54339, "redis": 63799, "es": 9250}
+# YIMEN_PORT_OFFSET lets several test runs share a machine (e.g. two checkouts):
+# each gets its own ports and its own data folder.
+_OFFSET = int(os.environ.get("YIMEN_PORT_OFFSET", "0") or 0)
+TEST = {"pg": 54339 + _OFFSET, "redis": 63799 + _OFFSET, "es": 9250 + _OFFSET}
+TEST_DATA = "test" if not _OFFSET else f"test-{_OFFSET}"
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
@@ -147,7 +151,7 @@ def ensure_chromium() -> None:
 
 def test(args: list[str]) -> int:
     ensure_chromium()
-    services = Services("test", TEST)
+    services = Services(TEST_DATA, TEST)
     try:
         env = services.start("yimen_test", fresh=True)
         env.update({
