@@ -9,6 +9,8 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django_tenants.signals import schema_migrated
 
+        from . import signals
         from .site_setup import drop_wagtail_stock_groups_after_migrate
 
+        signals.connect()
         schema_migrated.connect(drop_wagtail_stock_groups_after_migrate, dispatch_uid="yimen-stock-groups")

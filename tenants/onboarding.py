@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from cms import site_setup
+from cms import adoption, site_setup
 
 from . import roles
 from .models import PARENT_TIER, Domain, PointStatus, Role, ServicePoint, Tier
@@ -178,6 +178,7 @@ def _create(spec: PointSpec, parent: ServicePoint | None) -> ServicePoint:
         create_schema_from_template(point.schema_name)
         with tenant_context(point):
             site_setup.install_point_site(point)
+            adoption.adopt_for_tier(point)
         if spec.admin is not None:
             roles.grant_role(_admin_user(spec.admin), point, Role.ADMIN)
         point.status = PointStatus.ACTIVE

@@ -22,6 +22,7 @@ SHARED_APPS = [
     "django.contrib.contenttypes",  # shared only: content type ids agree across schemas
     "django.contrib.auth",  # one account across the network
     "accounts",
+    "standards",  # the standard item library, adoptions and propagations
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -34,6 +35,7 @@ TENANT_APPS = [
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
+    "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
@@ -160,7 +162,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.get("YIMEN_HEARTBEAT_SECONDS", "60")),
     },
     "clear-expired-sessions": {"task": "tenants.tasks.clear_expired_sessions", "schedule": 24 * 3600},
+    "resume-propagations": {"task": "standards.tasks.resume_propagations", "schedule": 60.0},
 }
+
+# --- Standard library -----------------------------------------------------------
+# The one who submits a version for review may not publish it.
+STANDARDS_FOUR_EYES = env.flag("YIMEN_STANDARDS_FOUR_EYES", default=True)
+# Points per propagation task: big enough to amortise a task, small enough to spread over workers.
+STANDARDS_PROPAGATION_BATCH = int(env.get("YIMEN_PROPAGATION_BATCH", "25"))
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 

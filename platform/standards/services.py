@@ -1,0 +1,173 @@
+"""Every change to the standard library goes through here: views, commands,
+importers and tasks call these functions, never save the models themselves.
+
+Life of a version: draft (editable) → review (frozen) → published (never
+changes; a trigger in the database refuses it) — or back from review to draft
+with a reviewer's note. Publishing makes it the item's current version and, in
+the same transaction, records the propagation to every adopting point.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from . import content as elements
+from . import propagation
+from .models import StandardItem, StandardItemVersion, VersionStatus
+
+
+class StandardsError(Exception):
+    """A refused change, with a message for the central admin (Chinese)."""
+
+
+def _check_central_admin(user) -> None:
+    # Imports and the demo run with user=None (trusted, command line).
+    if user is not None and not user.is_active:
+        raise StandardsError("账号已停用。")
+
+
+@transaction.atomic
+def create_item(raw: dict, user=None, note: str = "新建事项") -> StandardItemVersion:
+    """A new standard item with its first version as a draft."""
+    _check_central_admin(user)
+    content = elements.normalize(raw)
+    if StandardItem.objects.filter(code=content["code"]).exists():
+        raise StandardsError(f"基本编码 {content['code']} 已存在。")
+    item = StandardItem.objects.create(code=content["code"])
+    version = StandardItemVersion(item=item, number=1, created_by=user, note=note)
+    version.set_content(content)
+    version.save()
+    return version
+
+
+def open_draft(item: StandardItem) -> StandardItemVersion | None:
+    return item.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.REVIEW]).first()
+
+
+@transaction.atomic
+def start_draft(item: StandardItem, user=None, note: str = "") -> StandardItemVersion:
+    """A new draft from the current version (one open draft per item)."""
+    _check_central_admin(user)
+    item = StandardItem.objects.select_for_update().get(pk=item.pk)
+    existing = open_draft(item)
+    if existing:
+        raise StandardsError(f"{item.code} 已有未发布的第 {existing.number} 版（{existing.get_status_display()}），"
+                             "请先完成或撤回它。")
+    base = item.current or item.versions.order_by("-number").first()
+    number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = StandardItemVersion(item=item, number=number, created_by=user, note=note)
+    version.set_content(dict(base.content))
+    version.save()
+    return version
+
+
+@transaction.atomic
+def update_draft(version: StandardItemVersion, raw: dict, user=None, note: str | None = None) -> StandardItemVersion:
+    """Replace a draft's content; ContentError lists every problem and nothing is saved."""
+    _check_central_admin(user)
+    version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.DRAFT:
+        raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，只有草稿可以修改。")
+    content = elements.normalize(raw)
+    if content["code"] != version.item.code:
+        raise StandardsError("基本编码不能修改；如需新编码，请新建事项。")
+    version.set_content(content)
+    if note is not None:
+        version.note = note
+    version.save()
+    return version
+
+
+@transaction.atomic
+def discard_draft(version: StandardItemVersion, user=None) -> None:
+    _check_central_admin(user)
+    version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status == VersionStatus.PUBLISHED:
+        raise StandardsError("已发布的版本不能删除。")
+    if version.number == 1 and not version.item.current_id:
+        item = version.item
+        version.delete()
+        item.delete()
+        return
+    version.delete()
+
+
+@transaction.atomic
+def submit_for_review(version: StandardItemVersion, user=None) -> StandardItemVersion:
+    _check_central_admin(user)
+    version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.DRAFT:
+        raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，不能再提交审核。")
+    version.status = VersionStatus.REVIEW
+    version.submitted_by = user
+    version.submitted_at = timezone.now()
+    version.review_note = ""
+    version.save()
+    return version
+
+
+@transaction.atomic
+def reject(version: StandardItemVersion, user=None, note: str = "") -> StandardItemVersion:
+    _check_central_admin(user)
+    version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != VersionStatus.REVIEW:
+        raise StandardsError("只有待审核的版本可以退回。")
+    if not note.strip():
+        raise StandardsError("退回时请写明审核意见。")
+    version.status = VersionStatus.DRAFT
+    version.review_note = note.strip()[:300]
+    version.save()
+    return version
+
+
+@transaction.atomic
+def publish(version: StandardItemVersion, user=None, *, review: bool = True):
+    """Publish a version under review; returns the propagation to adopting points.
+
+    Four eyes: with STANDARDS_FOUR_EYES the reviewer must not be the one who
+    submitted it. `review=False` is for the importer, which publishes directly.
+    """
+    _check_central_admin(user)
+    version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
+    if review and version.status != VersionStatus.REVIEW:
+        raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，需先提交审核才能发布。")
+    if version.status == VersionStatus.PUBLISHED:
+        raise StandardsError(f"第 {version.number} 版已经发布。")
+    if (review and settings.STANDARDS_FOUR_EYES and user is not None
+            and version.submitted_by_id == user.pk):
+        raise StandardsError("提交审核的人不能自己发布，请由另一位中心管理员审核发布。")
+    item = StandardItem.objects.select_for_update().get(pk=version.item_id)
+    if item.current_id and item.current.number > version.number:
+        raise StandardsError(f"已有更新的第 {item.current.number} 版在用，不能发布旧版本。")
+    version.status = VersionStatus.PUBLISHED
+    version.published_by = user
+    version.published_at = timezone.now()
+    version.save()
+    item.current = version
+    item.save(update_fields=["current"])
+    return propagation.start(version)
+
+
+@transaction.atomic
+def publish_content(raw_or_content: dict, user=None, note: str = "导入") -> tuple[StandardItemVersion, bool]:
+    """Importer's path: publish this content as the item's current version,
+    unless the current version already says exactly this (idempotent).
+    Returns (current version, whether a new version was published)."""
+    content = elements.normalize(raw_or_content)
+    item = StandardItem.objects.select_for_update().filter(code=content["code"]).first()
+    if item and item.current_id and item.current.content == content:
+        return item.current, False
+    if item is None:
+        version = create_item(content, user, note=note)
+    else:
+        stale = open_draft(item)
+        if stale is not None:
+            raise StandardsError(f"{item.code} 有未发布的第 {stale.number} 版，请先处理后再导入。")
+        version = start_draft(item, user, note=note)
+        version.set_content(content)
+        version.save()
+    publish(version, user, review=False)
+    version.refresh_from_db()
+    return version, True
