@@ -177,3 +177,6 @@ class StandardUpdate(models.Model):
     class Meta:
         verbose_name = "标准更新待处理"
         ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.page_id}: 第 {self.from_version_id} → {self.to_version_id} 版"

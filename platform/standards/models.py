@@ -112,6 +112,9 @@ class Adoption(models.Model):
         verbose_name = "采用"
         constraints = [models.UniqueConstraint(fields=["point", "item"], name="adoption_point_item_unique")]
 
+    def __str__(self):
+        return f"{self.point_id} 采用 {self.item_id}（版本 {self.version_id}）"
+
 
 class PropagationStatus(models.TextChoices):
     RUNNING = "running", "进行中"
@@ -138,6 +141,9 @@ class Propagation(models.Model):
         verbose_name = "版本推送"
         ordering = ["-started_at"]
 
+    def __str__(self):
+        return f"推送 {self.version}"
+
 
 class TargetStatus(models.TextChoices):
     PENDING = "pending", "待推送"
@@ -160,3 +166,6 @@ class PropagationTarget(models.Model):
             models.UniqueConstraint(fields=["propagation", "point"], name="propagation_target_unique"),
         ]
         indexes = [models.Index(fields=["propagation", "status"])]
+
+    def __str__(self):
+        return f"{self.propagation_id} → {self.point_id}：{self.get_status_display()}"
