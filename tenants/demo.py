@@ -16,6 +16,7 @@ DEMO_PASSWORD = "yimen-demo-2026"
 # (username, point slug, role, what to show in the summary)
 DEMO_LOGINS = [
     ("zhongxin", "yunxi", Role.CENTRAL_ADMIN, "县中心管理员（可进入所有下级服务点）"),
+    ("shenhe", "yunxi", Role.CENTRAL_ADMIN, "县中心审核员（审核发布事项标准）"),
     ("jinxi-admin", "jinxi", Role.ADMIN, "锦溪街道管理员（可进入下属社区）"),
     ("wenchang-editor", "jinxi-wenchang", Role.EDITOR, "文昌社区编辑"),
     ("wenchang-clerk", "jinxi-wenchang", Role.CLERK, "文昌社区窗口人员"),
@@ -38,6 +39,9 @@ def spec_from_node(node: dict) -> PointSpec:
 
 def load_demo_network(progress=print) -> list[ServicePoint]:
     """Onboard every node not there yet (parents first: the file is in that order)."""
+    from standards.demo import load_demo_catalogue
+
+    load_demo_catalogue(progress)  # first: points adopt the items of their tier when onboarded
     nodes = network_nodes()
     existing = set(ServicePoint.objects.values_list("slug", flat=True))
     created = []

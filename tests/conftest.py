@@ -41,6 +41,43 @@ def django_db_setup(django_db_blocker):
 
     with django_db_blocker.unblock():
         call_command("deploy_points", verbosity=0)
+        load_catalogue()
+
+
+def load_catalogue():
+    """The demo catalogue (223 items), published once per run; points made
+    afterwards adopt what their tier may accept. Tests that change a standard
+    make their own item (`make_item`) and leave these alone."""
+    import json
+
+    from standards.services import publish_content
+
+    records = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))
+    for record in records:
+        publish_content(record)
+
+
+@pytest.fixture
+def make_item():
+    """Publish a fresh standard item of its own (unique code), returning its version.
+    `make_item(accept_tiers=["village", "township", "county"], name="…")`."""
+    import json
+
+    from standards.models import StandardItem
+    from standards.services import publish_content
+
+    base = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))[0]
+
+    def make(**overrides):
+        while True:
+            code = f"YM-TST-{secrets.choice(['XK', 'QR', 'GG'])}-{secrets.randbelow(1000):03d}"
+            if not StandardItem.objects.filter(code=code).exists():
+                break
+        record = {**base, "code": code, "name": f"测试事项{code[-3:]}", "aliases": [], **overrides}
+        version, _ = publish_content(record)
+        return version
+
+    return make
 
 
 @pytest.fixture(autouse=True)
