@@ -54,26 +54,28 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
     old = page.standard_version
     if old.number >= version.number:
         return TargetStatus.SKIPPED, f"已是第 {old.number} 版"
-    conflicts = conflicts_with(page, old.content, version.content)
+    # An editor's unpublished draft is the base of the new revision, so it is not lost.
+    base = page.get_latest_revision_as_object() if page.has_unpublished_changes else page
+    conflicts = conflicts_with(base, old.content, version.content)
     if page.has_unpublished_changes:
         conflicts.append("draft")
-    if "name" not in conflicts and page.title == old.name:
-        page.title = version.name  # follows the standard unless the point renamed it
-    page.standard_version = version
-    page.draft_title = page.title
+    if "name" not in conflicts and base.title == old.name:
+        base.title = version.name  # follows the standard unless the point renamed it
+    base.standard_version = version
+    base.draft_title = base.title
     now = timezone.now()
     revision = Revision.objects.create(
         content_type=ContentType.objects.get_for_model(ItemGuidePage),
         base_content_type=ContentType.objects.get_for_model(Page),
-        object_id=str(page.pk), content=page.serializable_data(), object_str=page.title[:255],
+        object_id=str(page.pk), content=base.serializable_data(), object_str=base.title[:255],
         created_at=now,
     )
     if conflicts:
-        _keep_as_draft(page, old, version, revision, conflicts, now)
+        _keep_as_draft(base, old, version, revision, conflicts, now)
         labels = "、".join(_label(c) for c in conflicts)
         return TargetStatus.CONFLICT, f"本点改过：{labels}"
     ItemGuidePage.objects.filter(pk=page.pk).update(
-        standard_version=version, title=page.title, draft_title=page.title, latest_revision=revision,
+        standard_version=version, title=base.title, draft_title=base.title, latest_revision=revision,
         live_revision=revision, last_published_at=now, latest_revision_created_at=now,
         has_unpublished_changes=False)
     PageLogEntry.objects.log_action(page, "wagtail.publish", revision=revision, timestamp=now,

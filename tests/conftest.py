@@ -59,8 +59,8 @@ def load_catalogue():
 
 @pytest.fixture
 def make_item():
-    """Publish a fresh standard item of its own (unique code), returning its version.
-    `make_item(accept_tiers=["village", "township", "county"], name="…")`."""
+    """Publish a fresh standard item of its own (unique code), returning its version,
+    and adopt it at the points given: `make_item(adopt_at=[village], accept_tiers=[…], name="…")`."""
     import json
 
     from standards.models import StandardItem
@@ -68,13 +68,20 @@ def make_item():
 
     base = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))[0]
 
-    def make(**overrides):
+    def make(adopt_at=(), **overrides):
+        from django_tenants.utils import tenant_context
+
+        from cms.adoption import adopt
+
         while True:
             code = f"YM-TST-{secrets.choice(['XK', 'QR', 'GG'])}-{secrets.randbelow(1000):03d}"
             if not StandardItem.objects.filter(code=code).exists():
                 break
         record = {**base, "code": code, "name": f"测试事项{code[-3:]}", "aliases": [], **overrides}
         version, _ = publish_content(record)
+        for point in adopt_at:
+            with tenant_context(point):
+                adopt(point, [version])
         return version
 
     return make
@@ -152,6 +159,10 @@ def client_at():
         def login(self, **credentials):
             with tenant_context(self.point):
                 return super().login(**credentials)
+
+        def force_login(self, user, backend=None):
+            with tenant_context(self.point):
+                return super().force_login(user, backend)
 
     return PointClient
 

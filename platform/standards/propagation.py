@@ -50,7 +50,7 @@ def dispatch(propagation_id: int) -> int:
     # the batch in the schema of whoever published (the county's admin).
     with schema_context(get_public_schema_name()):
         for batch in batches:
-            apply_batch.delay(propagation_id, batch)
+            apply_batch.apply_async((propagation_id, batch), queue=settings.STANDARDS_PROPAGATION_QUEUE)
     return len(batches)
 
 

@@ -170,6 +170,8 @@ CELERY_BEAT_SCHEDULE = {
 STANDARDS_FOUR_EYES = env.flag("YIMEN_STANDARDS_FOUR_EYES", default=True)
 # Points per propagation task: big enough to amortise a task, small enough to spread over workers.
 STANDARDS_PROPAGATION_BATCH = int(env.get("YIMEN_PROPAGATION_BATCH", "25"))
+# A queue of its own lets a county give fan-out its own workers (default: the common queue).
+STANDARDS_PROPAGATION_QUEUE = env.get("YIMEN_PROPAGATION_QUEUE", "celery")
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 

@@ -1,0 +1,105 @@
+"""Each point's catalogue: adopted at onboarding by tier, changed later by its admins."""
+from __future__ import annotations
+
+import time
+
+from django_tenants.utils import tenant_context
+from standards.models import Adoption, StandardItemVersion
+
+from cms.models import ItemGuidePage
+
+
+def _codes(point) -> set[str]:
+    with tenant_context(point):
+        return set(ItemGuidePage.objects.live().values_list("code", flat=True))
+
+
+def _tier_codes(tier) -> set[str]:
+    return {v.code for v in StandardItemVersion.objects.filter(item__current__isnull=False, status="published",
+                                                               accept_tiers__contains=[tier])
+            if v.item.current_id == v.pk}
+
+
+def test_onboarding_adopts_what_the_tier_may_accept(network):
+    for point in (network.county, network.township, network.village, network.park):
+        assert _codes(point) == _tier_codes(point.tier), point.tier
+    # A village offers the items a village may accept (e.g. 出生登记 is county/township only).
+    assert "YM-GAJ-QR-001" in _codes(network.county)
+    assert "YM-GAJ-QR-001" not in _codes(network.village)
+    assert Adoption.objects.filter(point=network.village).count() == len(_codes(network.village))
+
+
+def test_guides_are_real_pages_at_their_code(network, client_at):
+    code = sorted(_codes(network.village))[0]
+    response = client_at(network.village).get(f"/items/{code}/")
+    assert response.status_code == 200
+    with tenant_context(network.village):
+        guide = ItemGuidePage.objects.get(code=code)
+        assert guide.get_parent().slug == "items"
+        assert guide.url == f"/items/{code}/"
+    assert client_at(network.village).get(f"/items/{code.lower()}/").status_code == 200
+    # Another village's host does not serve a guide its point does not offer.
+    other_only = sorted(_codes(network.county) - _codes(network.village))[0]
+    assert client_at(network.village).get(f"/items/{other_only}/").status_code == 404
+
+
+def test_onboarding_with_the_catalogue_stays_quick_enough_to_notice(network):
+    # Not a timing assertion: the page count shows the bulk path made them all at once.
+    started = time.perf_counter()
+    point = network.make("village3", "village", network.township.region_code[:9] + "203", "town")
+    elapsed = time.perf_counter() - started
+    assert len(_codes(point)) == len(_tier_codes("village"))
+    print(f"onboarding a village with {len(_codes(point))} guides took {elapsed:.2f} s")
+
+
+def test_admin_adopts_and_drops_items_in_bulk(network, client_at):
+    admin = network.user("vadmin", network.village, "admin")
+    client = client_at(network.village)
+    client.force_login(admin)
+    offered = sorted(_codes(network.village))[:3]
+    response = client.post("/admin/catalogue/", {"action": "drop", "codes": offered}, follow=True)
+    assert "已停办 3 项" in response.content.decode()
+    assert not (_codes(network.village) & set(offered))
+    assert client_at(network.village).get(f"/items/{offered[0]}/").status_code == 404
+    assert not Adoption.objects.filter(point=network.village, item__code__in=offered).exists()
+
+    response = client.post("/admin/catalogue/", {"action": "adopt", "codes": offered}, follow=True)
+    assert "已采用 3 项" in response.content.decode()
+    assert set(offered) <= _codes(network.village)
+    assert Adoption.objects.filter(point=network.village, item__code__in=offered).count() == 3
+    # The other village is untouched throughout.
+    assert set(offered) <= _codes(network.other_village)
+
+
+def test_an_item_the_tier_may_not_accept_cannot_be_adopted(network, client_at):
+    admin = network.user("vadmin2", network.village, "admin")
+    client = client_at(network.village)
+    client.force_login(admin)
+    county_only = sorted(_tier_codes("county") - _tier_codes("village"))[0]
+    response = client.post("/admin/catalogue/", {"action": "adopt", "codes": [county_only]}, follow=True)
+    assert "已采用 0 项" in response.content.decode()
+    assert county_only not in _codes(network.village)
+
+
+def test_editors_may_not_change_the_catalogue(network, client_at):
+    editor = network.user("veditor", network.village, "editor")
+    client = client_at(network.village)
+    client.force_login(editor)
+    before = _codes(network.village)
+    response = client.post("/admin/catalogue/", {"action": "drop", "codes": sorted(before)[:1]})
+    assert response.status_code in (302, 403)
+    assert _codes(network.village) == before
+
+
+def test_a_published_local_change_keeps_the_adoption_in_step(network):
+    code = sorted(_codes(network.township))[0]
+    with tenant_context(network.township):
+        guide = ItemGuidePage.objects.get(code=code)
+        guide.window = "综合窗口 2 号"
+        guide.save_revision().publish()
+        guide.unpublish()
+    assert not Adoption.objects.filter(point=network.township, item__code=code).exists()
+    with tenant_context(network.township):
+        guide = ItemGuidePage.objects.get(code=code)
+        guide.save_revision().publish()
+    assert Adoption.objects.filter(point=network.township, item__code=code).exists()
