@@ -14,13 +14,13 @@ def catalogue_records() -> list[dict]:
 
 
 def load_demo_catalogue(progress=print) -> int:
-    """Publish every demo item whose current version differs (idempotent); returns how many changed."""
-    from .services import publish_content
+    """Publish every demo item whose current version differs (idempotent, all or nothing,
+    through the importer); returns how many changed."""
+    from .importing import UNCHANGED, import_file
 
-    records = catalogue_records()
-    changed = 0
-    for index, record in enumerate(records, 1):
-        changed += publish_content(record, note="演示目录")[1]
-        if index % 50 == 0 or index == len(records):
-            progress(f"[{index}/{len(records)}] 标准事项")
-    return changed
+    def step(index: int, total: int, code: str, outcome: str) -> None:
+        if index % 50 == 0 or index == total:
+            progress(f"[{index}/{total}] 标准事项")
+
+    report = import_file(CATALOGUE_FILE, progress=step, note="演示目录")
+    return sum(1 for outcome in report.outcomes.values() if outcome != UNCHANGED)

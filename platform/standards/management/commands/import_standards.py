@@ -1,0 +1,39 @@
+"""Import standard items from JSON (the catalogue format) or the exporter's Excel.
+
+Every row is checked first; any problem is reported by row, code and element
+in Chinese, nothing is imported and the command exits non-zero.
+"""
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from standards.importing import OUTCOME_LABELS, UNCHANGED, ImportRejected, import_file
+
+
+class Command(BaseCommand):
+    help = "导入事项标准（.json 或 .xlsx）：先校验全部行，有任何问题则一项都不导入；内容未变的事项不产生新版本"
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="标准事项文件（.json 或 .xlsx）")
+        parser.add_argument("--dry-run", action="store_true", help="只校验并列出将发生的变化，不导入")
+        parser.add_argument("--note", default="导入", help="新版本的修订说明")
+
+    def handle(self, *args, **o):
+        path = Path(o["file"])
+        if not path.is_file():
+            raise CommandError(f"文件“{path}”不存在。")
+        dry_run = o["dry_run"]
+        self.stdout.write(f"读取并校验 {path} …")
+
+        def progress(index: int, total: int, code: str, outcome: str) -> None:
+            if outcome != UNCHANGED or index % 50 == 0 or index == total:
+                action = "将" + OUTCOME_LABELS[outcome] if dry_run and outcome != UNCHANGED else OUTCOME_LABELS[outcome]
+                self.stdout.write(f"[{index}/{total}] {code} {action}")
+
+        try:
+            report = import_file(path, dry_run=dry_run, progress=progress, note=o["note"])
+        except ImportRejected as exc:
+            self.stderr.write(exc.report.problem_text())
+            raise CommandError(f"{path.name} 有 {len(exc.report.problems)} 个问题，未导入任何事项。") from None
+        prefix = "（试运行，未导入）" if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{report.summary()}"))
