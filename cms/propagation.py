@@ -6,7 +6,7 @@ the live page and a StandardUpdate lists it, with the elements in conflict,
 for the point's editors.
 
 The publish path writes what Wagtail's publish would for this page type —
-revision, page row, log entry — in five statements, without the generic
+revision, page row, log entry — in a few plain statements, without the generic
 publish machinery (full clean, tree and alias updates, signal fan-out). The
 guide's tree position, slug and children never change here, which is what
 makes that machinery unnecessary. Search indexing of the change is the
