@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -12,5 +13,7 @@ urlpatterns = [
     path("enter/<str:token>/", tenant_views.enter, name="enter_point"),
     path("go/<slug:slug>/", tenant_views.go_to_point, name="go_to_point"),
     re_path(r"^media/(?P<path>.+)$", tenant_views.media, name="point_media"),
+    path("text-size/", cms_views.text_size, name="text_size"),
+    re_path(r"^items/(?P<code>[\w-]+)/qr\.svg$", cms_views.guide_qr, name="guide_qr"),
     path("", include(wagtail_urls)),
 ]
