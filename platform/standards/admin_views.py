@@ -1,0 +1,408 @@
+"""事项标准库 in the Wagtail admin of the county point, for its central admins.
+
+Views parse and render; every change goes through `standards.services`.
+Anyone else (another role, another point) is refused with a 403.
+"""
+from __future__ import annotations
+
+import secrets
+import tempfile
+from functools import wraps
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import OuterRef, Q, Subquery
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tenants import access
+from tenants.models import Role, Tier
+
+from . import content as elements
+from . import exporting, importing, services
+from . import propagation as fanout
+from .diff import diff_versions
+from .forms import DraftEditor, ImportUploadForm, RejectForm
+from .models import (
+    Propagation,
+    PropagationStatus,
+    PropagationTarget,
+    StandardItem,
+    StandardItemVersion,
+    TargetStatus,
+    VersionStatus,
+)
+
+DENIED = "只有县级服务点的中心管理员可以管理事项标准库。"
+PAGE_SIZE = 50
+REFRESH_SECONDS = 3
+OPEN = (VersionStatus.DRAFT, VersionStatus.REVIEW)
+STATUS_FILTERS = {
+    "draft": "有草稿", "review": "待审核", "none": "无未发布修改", "unpublished": "尚未发布",
+}
+
+
+def may_manage_standards(user, point) -> bool:
+    """Central admins, at their county point only."""
+    return (point is not None and getattr(point, "pk", None) is not None and point.tier == Tier.COUNTY
+            and Role.CENTRAL_ADMIN in access.roles_held_at(user, point))
+
+
+def central_admin_only(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not may_manage_standards(request.user, getattr(request, "point", None)):
+            # A page of its own (Wagtail would turn PermissionDenied into a redirect home).
+            return TemplateResponse(request, "standards/admin/denied.html", {"message": DENIED}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _actor(request):
+    return request.user
+
+
+# --- list and item -----------------------------------------------------------
+
+@central_admin_only
+def item_list(request):
+    open_versions = StandardItemVersion.objects.filter(item=OuterRef("pk"), status__in=OPEN)
+    items = (StandardItem.objects.select_related("current")
+             .annotate(open_number=Subquery(open_versions.values("number")[:1]),
+                       open_status=Subquery(open_versions.values("status")[:1]))
+             .order_by("code"))
+    q = request.GET.get("q", "").strip()
+    department = request.GET.get("department", "")
+    status = request.GET.get("status", "")
+    if q:
+        items = items.filter(Q(code__icontains=q) | Q(current__name__icontains=q) | Q(versions__name__icontains=q,
+                                                                                     versions__status__in=OPEN))
+        items = items.distinct()
+    if department:
+        items = items.filter(current__department=department)
+    if status == "draft":
+        items = items.filter(open_status=VersionStatus.DRAFT)
+    elif status == "review":
+        items = items.filter(open_status=VersionStatus.REVIEW)
+    elif status == "none":
+        items = items.filter(open_status__isnull=True)
+    elif status == "unpublished":
+        items = items.filter(current__isnull=True)
+    departments = (StandardItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+                   .order_by("department").values_list("department", flat=True).distinct())
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("p"))
+    query = request.GET.copy()
+    query.pop("p", None)
+    return TemplateResponse(request, "standards/admin/list.html", {
+        "page": page, "q": q, "department": department, "status": status, "departments": departments,
+        "status_filters": STATUS_FILTERS, "query": query.urlencode(),
+        "review_count": StandardItemVersion.objects.filter(status=VersionStatus.REVIEW).count(),
+    })
+
+
+def _item(code: str) -> StandardItem:
+    return get_object_or_404(StandardItem.objects.select_related("current"), code=code)
+
+
+@central_admin_only
+def item_detail(request, code: str):
+    item = _item(code)
+    versions = list(item.versions.order_by("-number")
+                    .select_related("created_by", "submitted_by", "published_by"))
+    runs = list(Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at"))
+    for run in runs:
+        run.progress = fanout.progress(run)
+    draft = services.open_draft(item)
+    return TemplateResponse(request, "standards/admin/item.html", {
+        "item": item, "versions": versions, "runs": runs, "draft": draft,
+        "numbers": [v.number for v in versions],
+        "content": (item.current or (versions[0] if versions else None)),
+    })
+
+
+def _version(pk: int) -> StandardItemVersion:
+    return get_object_or_404(StandardItemVersion.objects.select_related("item", "item__current"), pk=pk)
+
+
+@central_admin_only
+def version_detail(request, pk: int):
+    version = _version(pk)
+    base = version.item.current if version.item.current_id and version.item.current_id != version.pk else None
+    if base is None:
+        base = version.item.versions.filter(number__lt=version.number).order_by("-number").first()
+    return TemplateResponse(request, "standards/admin/version.html", {
+        "item": version.item, "version": version, "base": base,
+        "changes": diff_versions(base.content, version.content) if base else [],
+        "rows": guide_rows(version.content), "reject_form": RejectForm(),
+        "may_publish_here": _may_publish(request.user, version),
+    })
+
+
+def _may_publish(user, version) -> bool:
+    from django.conf import settings
+
+    return version.status == VersionStatus.REVIEW and not (
+        settings.STANDARDS_FOUR_EYES and version.submitted_by_id == user.pk)
+
+
+def guide_rows(content: dict) -> list[tuple[str, str, object]]:
+    """(element, label, value) in guide order, for read-only display."""
+    from .diff import display
+
+    rows = []
+    for key, label in elements.LABELS.items():
+        value = content.get(key)
+        if key in ("materials", "faq", "legal_basis"):
+            rows.append((key, label, value or []))
+        else:
+            rows.append((key, label, display(key, value)))
+    return rows
+
+
+# --- draft life ----------------------------------------------------------------
+
+def _refuse(request, exc: Exception):
+    messages.error(request, str(exc))
+
+
+@central_admin_only
+@require_POST
+def draft_new(request, code: str):
+    item = _item(code)
+    try:
+        version = services.start_draft(item, _actor(request), note=request.POST.get("note", "")[:300])
+    except services.StandardsError as exc:
+        _refuse(request, exc)
+        return redirect("standards_item", code=item.code)
+    messages.success(request, f"已从现行版本建立第 {version.number} 版草稿。")
+    return redirect("standards_edit", pk=version.pk)
+
+
+@central_admin_only
+def draft_edit(request, pk: int):
+    version = _version(pk)
+    if version.status != VersionStatus.DRAFT:
+        messages.error(request, f"第 {version.number} 版{version.get_status_display()}，只有草稿可以修改。")
+        return redirect("standards_version", pk=version.pk)
+    editor = DraftEditor(version.content, version.note, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        content = editor.content()
+        if content is not None:
+            try:
+                services.update_draft(version, content, _actor(request),
+                                      note=editor.form.cleaned_data.get("note", ""))
+            except services.StandardsError as exc:
+                editor.form.add_error(None, str(exc))
+            except elements.ContentError as exc:
+                editor.add_problems(exc.problems)
+            else:
+                messages.success(request, f"第 {version.number} 版草稿已保存。")
+                if request.POST.get("then") == "submit":
+                    return _submit(request, version)
+                return redirect("standards_item", code=version.item.code)
+        messages.error(request, "草稿未保存：请按提示修改标红的内容。")
+    return TemplateResponse(request, "standards/admin/edit.html", {
+        "item": version.item, "version": version, "editor": editor, "form": editor.form,
+        "materials": editor.materials, "faq": editor.faq,
+    }, status=400 if editor.bound and editor.has_errors else 200)
+
+
+def _submit(request, version):
+    try:
+        services.submit_for_review(version, _actor(request))
+    except services.StandardsError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, f"第 {version.number} 版已提交审核，请另一位中心管理员审核发布。")
+    return redirect("standards_version", pk=version.pk)
+
+
+@central_admin_only
+@require_POST
+def submit(request, pk: int):
+    return _submit(request, _version(pk))
+
+
+@central_admin_only
+@require_POST
+def reject(request, pk: int):
+    version = _version(pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("review_note", []):
+            messages.error(request, error)
+        return redirect("standards_version", pk=version.pk)
+    try:
+        services.reject(version, _actor(request), note=form.cleaned_data["review_note"])
+    except services.StandardsError as exc:
+        _refuse(request, exc)
+    else:
+        messages.success(request, f"第 {version.number} 版已退回修改。")
+    return redirect("standards_version", pk=version.pk)
+
+
+@central_admin_only
+@require_POST
+def publish(request, pk: int):
+    version = _version(pk)
+    try:
+        run = services.publish(version, _actor(request))
+    except services.StandardsError as exc:
+        _refuse(request, exc)
+        return redirect("standards_version", pk=version.pk)
+    messages.success(request, f"第 {version.number} 版已发布，正在推送到 {run.total} 个采用该事项的服务点。")
+    return redirect("standards_propagation", pk=run.pk)
+
+
+@central_admin_only
+@require_POST
+def discard(request, pk: int):
+    version = _version(pk)
+    item = version.item
+    first = version.number == 1 and not item.current_id
+    try:
+        services.discard_draft(version, _actor(request))
+    except services.StandardsError as exc:
+        _refuse(request, exc)
+        return redirect("standards_version", pk=version.pk)
+    messages.success(request, f"已撤回第 {version.number} 版。")
+    return redirect("standards_list" if first else "standards_item", **({} if first else {"code": item.code}))
+
+
+# --- diff and propagation ------------------------------------------------------
+
+@central_admin_only
+def diff(request, code: str):
+    item = _item(code)
+    versions = {v.number: v for v in item.versions.all()}
+    if not versions:
+        raise Http404
+    numbers = sorted(versions)
+
+    def pick(name, default):
+        try:
+            return int(request.GET.get(name, default))
+        except (TypeError, ValueError):
+            return default
+
+    current = item.current.number if item.current_id else numbers[-1]
+    new_n = pick("to", numbers[-1])
+    old_n = pick("from", current if current != new_n else (numbers[-2] if len(numbers) > 1 else new_n))
+    if old_n not in versions or new_n not in versions:
+        messages.error(request, "没有这个版本号。")
+        old_n, new_n = numbers[0], numbers[-1]
+    old, new = versions[old_n], versions[new_n]
+    return TemplateResponse(request, "standards/admin/diff.html", {
+        "item": item, "old": old, "new": new, "numbers": numbers,
+        "changes": diff_versions(old.content, new.content),
+    })
+
+
+@central_admin_only
+def propagation_detail(request, pk: int):
+    run = get_object_or_404(Propagation.objects.select_related("version", "version__item"), pk=pk)
+    progress = fanout.progress(run)
+    status = request.GET.get("status", "")
+    targets = PropagationTarget.objects.filter(propagation=run).select_related("point").order_by("point__region_code")
+    trouble = targets.filter(status__in=[TargetStatus.CONFLICT, TargetStatus.FAILED])
+    if status in TargetStatus.values:
+        targets = targets.filter(status=status)
+    running = run.status == PropagationStatus.RUNNING
+    return TemplateResponse(request, "standards/admin/propagation.html", {
+        "run": run, "version": run.version, "item": run.version.item, "progress": progress,
+        "trouble": trouble, "targets": targets[:500], "status": status, "running": running,
+        "refresh": REFRESH_SECONDS if running else None,
+        "statuses": [(s, label, progress.get(s, 0)) for s, label in TargetStatus.choices],
+    })
+
+
+@central_admin_only
+@require_POST
+def propagation_retry(request, pk: int):
+    run = get_object_or_404(Propagation, pk=pk)
+    count = fanout.retry_failed(run)
+    messages.success(request, f"已重新推送 {count} 个失败的服务点。" if count else "没有失败的服务点。")
+    return redirect("standards_propagation", pk=run.pk)
+
+
+# --- import and export ---------------------------------------------------------
+
+IMPORT_DIR = Path(tempfile.gettempdir()) / "yimen-standard-imports"
+SESSION_KEY = "standards_import"
+
+
+@central_admin_only
+def export(request):
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "json"):
+        raise Http404
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"standard_items.{fmt}"
+        exporting.export(path)
+        data = path.read_bytes()
+    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+            else "application/json; charset=utf-8")
+    response = HttpResponse(data, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="standard_items.{fmt}"'
+    return response
+
+
+def _stored_upload(request) -> tuple[Path, str, str] | None:
+    stored = request.session.get(SESSION_KEY)
+    if not stored:
+        return None
+    path = IMPORT_DIR / stored["file"]
+    return (path, stored["name"], stored.get("note", "导入")) if path.exists() else None
+
+
+@central_admin_only
+def import_upload(request):
+    """Upload → check every row (nothing imported) → the report → confirm."""
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and request.POST.get("confirm"):
+        stored = _stored_upload(request)
+        if stored is None:
+            messages.error(request, "上传的文件已失效，请重新上传。")
+            return redirect("standards_import")
+        path, name, note = stored
+        try:
+            report = importing.import_file(path, name, user=_actor(request), note=note)
+        except importing.ImportRejected as exc:
+            report = exc.report
+            messages.error(request, f"{name} 有 {len(report.problems)} 个问题，未导入任何事项。")
+        else:
+            request.session.pop(SESSION_KEY, None)
+            path.unlink(missing_ok=True)
+            messages.success(request, f"{name}：{report.summary()}")
+            return redirect("standards_list")
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        IMPORT_DIR.mkdir(parents=True, exist_ok=True)
+        token = secrets.token_hex(12) + Path(upload.name).suffix.lower()
+        path = IMPORT_DIR / token
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        try:
+            report = importing.import_file(path, upload.name, dry_run=True)
+        except importing.ImportRejected as exc:
+            report = exc.report
+            path.unlink(missing_ok=True)
+        else:
+            request.session[SESSION_KEY] = {"file": token, "name": upload.name,
+                                            "note": form.cleaned_data.get("note") or "导入"}
+    return TemplateResponse(request, "standards/admin/import.html", {
+        "form": form, "report": report,
+        "changed": [c for c, o in (report.outcomes.items() if report else []) if o != importing.UNCHANGED],
+        "outcome_labels": importing.OUTCOME_LABELS,
+    }, status=400 if report is not None and report.problems else 200)
+
+
+def menu_url() -> str:
+    return reverse("standards_list")
