@@ -77,10 +77,10 @@ def test_village_guide_shows_materials_days_and_local_details(network, client_at
     assert f"<h1>{village_item.name}</h1>" in body
     assert "430100-LOCAL-001" in body
     # Materials as a table with column headers, each row its form, copies and source.
-    table = body[body.index('<table class="materials">'):body.index("</table>")]
+    table = body[body.index('<table class="materials"'):body.index("</table>")]
     for header in ("材料名称", "是否必需", "材料形式", "份数", "来源"):
-        assert f'<th scope="col">{header}</th>' in table
-    rows = re.findall(r"<tr>(.*?)</tr>", table[table.index("<tbody>"):], flags=re.S)
+        assert f'<th scope="col" role="columnheader">{header}</th>' in table
+    rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table[table.index("<tbody"):], flags=re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, flags=re.S) for row in rows]
     assert [(re.sub("<.*", "", c[0], flags=re.S), c[2], c[3], c[4]) for c in cells] == [
         ("居民身份证", "原件", "1", "申请人提供"),
@@ -271,3 +271,20 @@ def test_public_host_lists_every_point_by_tier(network, client_at):
     entry = entry[:entry.index("</li>")]
     for fact in (network.park.address, network.park.hours, f'href="tel:{network.park.phone}"'):
         assert fact in entry
+
+
+def test_editor_sees_the_pinned_standard_read_only_beside_the_local_fields(network, client_at, village_item):
+    from cms.models import ItemGuidePage
+
+    editor = network.user("guide-editor", network.village, "editor")
+    at_village = client_at(network.village)
+    assert at_village.login(username=editor.username, password="pass-Word-2026")
+    with tenant_context(network.village):
+        page_id = ItemGuidePage.objects.get(code=village_item.code).pk
+    body = text(at_village.get(f"/admin/pages/{page_id}/edit/"))
+    summary = body[body.index("以下内容由县级统一发布"):]
+    summary = summary[:summary.index("</fieldset>")]
+    assert f"{village_item.code}，第 1 版" in body
+    assert "20 / 10 个工作日" in summary
+    assert "居民身份证（原件，1 份，申请人提供）" in summary and "低保证明（电子，1 份，部门共享，非必需）" in summary
+    assert 'name="promised_days"' in body and 'name="window"' in body  # the local fields stay editable
