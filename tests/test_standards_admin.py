@@ -12,6 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tests.conftest import ROOT
 
 ADMIN = "/admin/standards/"
+# An untouched blank material row, as the browser posts the editor's spare rows.
+EMPTY_ROW = {"name": "", "required": True, "form": "", "copies": "1", "source": "", "note": ""}
 
 
 def text(response) -> str:
@@ -139,7 +141,7 @@ def test_draft_review_publish_with_four_eyes(admins, make_item):
     added = {"name": "授权委托书", "required": False, "form": "原件", "copies": "1", "source": "申请人提供",
              "note": "委托他人办理时提供", "blank_form_url": "", "sample_url": ""}
     good = a.post(f"{ADMIN}versions/{draft.pk}/edit/", editor_data(
-        v1.content, conditions="本县户籍居民，材料齐全即可受理。", materials=[*kept, added],
+        v1.content, conditions="本县户籍居民，材料齐全即可受理。", materials=[*kept, added, EMPTY_ROW, EMPTY_ROW],
         faq=[{"q": "可以委托他人办理吗？", "a": "可以，需带授权委托书。"}], note="调整受理条件，增加委托书"))
     assert good.status_code == 302, text(good)[:3000]
     draft.refresh_from_db()

@@ -110,7 +110,7 @@ class MaterialForm(forms.Form):
     required = forms.BooleanField(label=elements.MATERIAL_LABELS["required"], required=False, initial=True)
     form = forms.ChoiceField(label=elements.MATERIAL_LABELS["form"], required=False,
                              choices=[("", "—")] + _choices(elements.MATERIAL_FORMS))
-    copies = forms.CharField(label=elements.MATERIAL_LABELS["copies"], required=False, initial=1,
+    copies = forms.IntegerField(label=elements.MATERIAL_LABELS["copies"], required=False, initial=1,
                              widget=forms.NumberInput(attrs={"min": 0, "max": 99, "style": "width:5em"}))
     source = forms.ChoiceField(label=elements.MATERIAL_LABELS["source"], required=False,
                                choices=[("", "—")] + _choices(elements.MATERIAL_SOURCES))
