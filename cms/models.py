@@ -148,12 +148,6 @@ class ItemGuidePage(RoutablePageMixin, Page):
     def print_view(self, request):
         return self.render(request, template="cms/item_guide_print.html")
 
-    @path("qr.svg", name="qr")
-    def qr(self, request):
-        from . import guide_view
-
-        return guide_view.qr_response(self, request)
-
 
 class StandardUpdate(models.Model):
     """A new standard version that could not be published at once at this point

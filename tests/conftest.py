@@ -213,3 +213,12 @@ def live_server_url(django_db_setup):
     yield port
     process.terminate()
     process.wait(15)
+
+
+@pytest.fixture(scope="session")
+def browser(live_server_url):
+    """The run's one headless Chromium (tests/browser.py); each test opens its
+    own context (own cookie jar) with `browser.new_context()`."""
+    from tests.browser import launch
+
+    yield from launch(live_server_url)

@@ -3,78 +3,22 @@ guide, print it; axe-core finds no WCAG 2.1 A/AA violations; large text stays
 on from page to page (and works without JavaScript)."""
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-TIMEOUT_MS = 15_000
 PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
          "has_touch": True, "locale": "zh-CN"}
 WCAG_21_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = Path("/tmp/yimen-citizen")
 
 
-def _running_browser(request):
-    """tests/test_browser.py's session browser, when it is up: Playwright's sync
-    API cannot run twice in one thread, so a second launch would fail."""
-    by_node = getattr(request._fixturemanager, "_arg2node2fixturedefs", {}).get("browser", {})
-    for fixturedefs in by_node.values():
-        for fixturedef in fixturedefs:
-            cached = getattr(fixturedef, "cached_result", None)
-            if cached and cached[2] is None:
-                return cached[0]
-    return None
-
-
-class _Contexts:
-    def __init__(self, new_context):
-        self._new_context = new_context
-
-    def new_context(self, **kwargs):
-        context = self._new_context(**kwargs)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(TIMEOUT_MS)
-        return context
-
-
-@pytest.fixture(scope="module")
-def citizen_browser(request, live_server_url):
-    shared = _running_browser(request)
-    if shared is not None:
-        yield _Contexts(shared.new_context)
-        return
-    if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing (the test runner installs Debian's chromium as root)")
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # see tests/test_browser.py
-    home = tempfile.mkdtemp(prefix="yimen-chromium-")
-    try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
-                                         chromium_sandbox=False, env={**os.environ, "HOME": home})
-            try:
-                yield _Contexts(chromium.new_context)
-            finally:
-                chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-        shutil.rmtree(home, ignore_errors=True)
+@pytest.fixture
+def citizen_browser(browser):
+    return browser
 
 
 def url(point, port: int, path: str = "/") -> str:

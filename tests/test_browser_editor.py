@@ -5,7 +5,7 @@ import pytest
 from django_tenants.utils import tenant_context
 
 from cms.models import ItemGuidePage
-from tests.test_browser import browser, sign_in, url  # noqa: F401  (fixture)
+from tests.browser import sign_in, url
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +21,7 @@ def _publish(page) -> None:
         page.locator("button[name='action-publish']").click()
 
 
-def test_point_admin_changes_a_local_detail_and_citizens_see_it(browser, network, live_server_url,  # noqa: F811
+def test_point_admin_changes_a_local_detail_and_citizens_see_it(browser, network, live_server_url,
                                                                  make_item):
     version = make_item(adopt_at=[network.village], accept_tiers=["township", "village"],
                         statutory_days=20, promised_days=10)
