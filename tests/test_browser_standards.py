@@ -6,18 +6,23 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.test_browser import browser, sign_in, url  # noqa: F401  (browser is a fixture)
+try:  # the shared browser helpers; the `browser` fixture comes from conftest
+    from tests.browser import sign_in, url
+except ImportError:  # before they moved out of test_browser
+    from tests.test_browser import browser, sign_in, url  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
+SHOTS = Path("/tmp")  # screenshots of the editor, the review and the progress page
 NEW_CONDITIONS = "本县户籍居民；婴儿出生后两个月以内由监护人申报。"
 
 
 def test_central_admins_edit_review_publish_and_watch_it_reach_the_points(
-        browser, network, live_server_url, celery_worker, make_item):  # noqa: F811
+        browser, network, live_server_url, celery_worker, make_item):
     port = live_server_url
     points = [network.county, network.township, network.village]
     item = make_item(adopt_at=points, accept_tiers=["county", "township", "village"])
@@ -37,6 +42,9 @@ def test_central_admins_edit_review_publish_and_watch_it_reach_the_points(
         conditions = page.get_by_label("受理条件", exact=True)
         assert conditions.input_value() == item.content["conditions"]
         conditions.fill(NEW_CONDITIONS)
+        materials = page.locator("fieldset").filter(has_text="申请材料").first
+        materials.screenshot(path=str(SHOTS / "yimen-standards-edit.png"))
+        page.locator("fieldset").first.screenshot(path=str(SHOTS / "yimen-standards-edit-basic.png"))
         page.get_by_label("修订说明").fill("延长出生登记申报期限")
         page.get_by_role("button", name="保存并提交审核").click()
         page.wait_for_url(re.compile(r"/admin/standards/versions/\d+/$"))
@@ -49,6 +57,7 @@ def test_central_admins_edit_review_publish_and_watch_it_reach_the_points(
         page2 = second.new_page()
         sign_in(page2, network.county, port, bob.username)
         page2.goto(version_url)
+        page2.screenshot(path=str(SHOTS / "yimen-standards-review.png"), full_page=True)
         change = page2.locator('tr[data-field="conditions"]')
         assert change.locator("ins").first.is_visible()
         assert "本县户籍居民；" in "".join(change.locator("ins").all_inner_texts())
@@ -74,6 +83,7 @@ def test_central_admins_edit_review_publish_and_watch_it_reach_the_points(
             row = page2.locator(f'tr[data-point="{point.slug}"]')
             assert row.locator("td").nth(2).inner_text() == "已发布", point.slug
         assert page2.get_by_text("没有冲突或失败的服务点。").is_visible()
+        page2.screenshot(path=str(SHOTS / "yimen-standards-propagation.png"), full_page=True)
 
         # A citizen at the village reads the new conditions.
         citizen = first.new_page()
