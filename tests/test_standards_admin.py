@@ -284,3 +284,50 @@ def test_import_upload_checks_first_and_imports_on_confirm(admins, make_item):
     export = a.get(f"{ADMIN}export/", {"format": "json"})
     records = json.loads(b"".join(export.streaming_content) if export.streaming else export.content)
     assert any(r["code"] == mine.code and r["fee"] == "新收费" for r in records)
+
+
+def test_propagation_page_counts_points_and_lists_conflicts(network, admins, make_item, celery_worker):
+    import time
+
+    from django_tenants.utils import tenant_context
+    from standards import services
+    from standards.models import StandardItem
+
+    from cms.models import ItemGuidePage
+
+    a, b, _, _ = admins
+    v1 = make_item(adopt_at=[network.township, network.village], accept_tiers=["county", "township", "village"])
+    with tenant_context(network.village):  # the village states its own phone number
+        assert ItemGuidePage.objects.filter(code=v1.code).update(phone="0731-89999999") == 1
+    item = StandardItem.objects.get(code=v1.code)
+    draft = services.start_draft(item)
+    services.update_draft(draft, {**v1.content, "phone": "0731-86000000"}, note="更换咨询电话")
+    a.post(f"{ADMIN}versions/{draft.pk}/submit/")
+    published = b.post(f"{ADMIN}versions/{draft.pk}/publish/")
+    assert published.status_code == 302
+    progress_url = published.url
+
+    deadline = time.monotonic() + 60
+    while True:
+        page = b.get(progress_url)
+        html = text(page)
+        if "推送已完成" in html:
+            break
+        assert '<meta http-equiv="refresh" content="3">' in html  # refreshes itself while running
+        assert time.monotonic() < deadline, "propagation did not finish"
+        time.sleep(0.5)
+    assert '<meta http-equiv="refresh"' not in html
+    assert "推送已完成：2/2 个服务点（100%）" in html
+    assert re.search(r'std-count-published"><a href="\?status=published"><strong>1</strong>已发布', html)
+    assert re.search(r'std-count-conflict"><a href="\?status=conflict"><strong>1</strong>待本点确认', html)
+    trouble = re.search(r'<table class="listing std-trouble">(.*?)</table>', html, re.S).group(1)
+    assert network.village.name in trouble and network.township.name not in trouble
+    assert f"http://{network.village.primary_host}/items/{v1.code}/" in trouble
+
+    only = text(b.get(progress_url, {"status": "conflict"}))
+    rows = re.search(r'<table class="listing std-targets">(.*?)</table>', only, re.S).group(1)
+    assert network.village.name in rows and network.township.name not in rows
+
+    # The item page sums it up per version.
+    summary = text(b.get(f"{ADMIN}items/{v1.code}/"))
+    assert "第 2 版的推送</a>" in summary and "<td>2/2</td>" in summary

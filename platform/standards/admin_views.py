@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tenants import access
+from tenants.links import point_url
 from tenants.models import Role, Tier
 
 from . import content as elements
@@ -313,9 +314,12 @@ def propagation_detail(request, pk: int):
     if status in TargetStatus.values:
         targets = targets.filter(status=status)
     running = run.status == PropagationStatus.RUNNING
+    trouble, targets = list(trouble), list(targets[:500])
+    for target in trouble + targets:
+        target.guide_url = point_url(request, target.point, f"/items/{run.version.code}/")
     return TemplateResponse(request, "standards/admin/propagation.html", {
         "run": run, "version": run.version, "item": run.version.item, "progress": progress,
-        "trouble": trouble, "targets": targets[:500], "status": status, "running": running,
+        "trouble": trouble, "targets": targets, "status": status, "running": running,
         "refresh": REFRESH_SECONDS if running else None,
         "statuses": [(s, label, progress.get(s, 0)) for s, label in TargetStatus.choices],
     })
