@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-try:  # the shared browser helpers; the `browser` fixture comes from conftest
-    from tests.browser import sign_in, url
-except ImportError:  # before they moved out of test_browser
-    from tests.test_browser import browser, sign_in, url  # noqa: F401
+from tests.browser import sign_in, url  # the `browser` fixture comes from conftest
 
 pytestmark = pytest.mark.browser
 
