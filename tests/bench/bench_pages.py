@@ -1,0 +1,121 @@
+"""Guide pages under load: requests per second and latency of a village's
+item guide, its home page and its catalogue, against a static file served by
+the same server in the same run (the ratio is the cost of a page over the
+cheapest possible answer).
+
+Server: gunicorn (gthread, the production server of infra/), DEBUG off,
+static files from whitenoise. Load: wrk (Debian package; installed by this
+benchmark when missing and run as root), from this same 2-core machine.
+
+    python3 infra/yimen.py bench bench_pages
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from tests.bench.common import ROOT, machine, setup_django
+
+DURATION = os.environ.get("YIMEN_BENCH_DURATION", "15s")
+CONNECTIONS = 16
+WORKERS = 2
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is missing: sudo apt-get install wrk")
+    print("installing Debian's wrk …", flush=True)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True,
+                   env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"}, stdout=subprocess.DEVNULL)
+    return shutil.which("wrk")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load(wrk: str, port: int, host: str, path: str) -> dict:
+    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-H", f"Host: {host}",
+                          f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+
+    def pct(p):
+        value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
+
+
+def main() -> None:
+    wrk = ensure_wrk()
+    setup_django()
+    from django.core.management import call_command
+    from standards.demo import load_demo_catalogue
+
+    from tenants.onboarding import PointSpec, onboard_point
+
+    print(f"machine: {machine()}")
+    call_command("deploy_points", verbosity=0)
+    load_demo_catalogue(progress=lambda *a: None)
+    onboard_point(PointSpec(name="基准县", slug="bench-county", tier="county", region_code="700001000000",
+                            latitude=28.2, longitude=112.6, address="县市民之家", phone="0731-86200000"))
+    onboard_point(PointSpec(name="基准镇", slug="bench-town", tier="township", region_code="700001101000",
+                            parent_slug="bench-county", latitude=28.21, longitude=112.61))
+    village = onboard_point(PointSpec(name="基准村", slug="bench-village", tier="village",
+                                      region_code="700001101201", parent_slug="bench-town",
+                                      latitude=28.22, longitude=112.62, address="村委会一楼"))
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yimen.settings.bench_web",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT,
+                   check=True)
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b",
+                               f"127.0.0.1:{port}", "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
+                               "--log-level", "warning"], env=env, cwd=ROOT)
+    try:
+        host = village.primary_host
+        deadline = time.monotonic() + 30
+        while subprocess.run(["curl", "-sf", "-o", "/dev/null", "-H", f"Host: {host}",
+                              f"http://127.0.0.1:{port}/static/cms/site.css"]).returncode:
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.3)
+        from django_tenants.utils import tenant_context
+
+        from cms.models import ItemGuidePage
+
+        with tenant_context(village):
+            guide = max(ItemGuidePage.objects.live().select_related("standard_version"),
+                        key=lambda p: len(p.standard["materials"]))
+        targets = [("static file /static/cms/site.css", "/static/cms/site.css"),
+                   (f"item guide /items/{guide.code}/", f"/items/{guide.code}/"),
+                   ("home page /", "/"),
+                   ("catalogue /items/", "/items/")]
+        print(f"\ngunicorn {WORKERS} workers × 4 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each")
+        results = {}
+        for label, path in targets:
+            load(wrk, port, host, path)  # warm-up (caches, connections)
+            results[label] = load(wrk, port, host, path)
+            r = results[label]
+            print(f"  {label:44} {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p99 {r['p99']:.1f} ms"
+                  f"{' · ' + str(r['errors']) + ' errors' if r['errors'] else ''}", flush=True)
+        static = results[targets[0][0]]["rps"]
+        for label, _ in targets[1:]:
+            print(f"ratio static / {label.split(' /')[0]}: {static / results[label]['rps']:.1f}x")
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+if __name__ == "__main__":
+    main()
