@@ -38,6 +38,13 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 # Wagtail's page preview frames the point's own pages.
 X_FRAME_OPTIONS = "SAMEORIGIN"
+# `manage.py check --deploy` passes with these two deliberate choices:
+SILENCED_SYSTEM_CHECKS = [
+    "security.W019",  # X_FRAME_OPTIONS is SAMEORIGIN for Wagtail's preview (above)
+    # HSTS preload is a near-irreversible listing of the whole government
+    # domain in browsers: the domain's owner decides it, not this application.
+    "security.W021",
+]
 
 # --- Content security policy (django-csp) -------------------------------------
 # Nothing from other origins, no inline script. Wagtail's admin sets inline
@@ -89,6 +96,9 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# Celery keeps Django's logging (JSON) instead of installing its own handlers.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- Error reporting: only when SENTRY_DSN is set (self-hosted Sentry or any
 # Sentry-protocol server); no personal data is sent.
