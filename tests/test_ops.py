@@ -34,6 +34,18 @@ def test_liveness_answers_on_an_internal_host_only(network, client_at):
         assert response.status_code == 404, path
 
 
+@pytest.mark.parametrize("host, internal", [
+    ("10.0.3.7:8000", True), ("127.0.0.1", True), ("[fd00::7]:8000", True), ("web:8000", True),
+    ("yimen-web.yimen.svc.cluster.local", True),
+    ("zwfw.yunxi.gov.cn", False), ("jinxi.zwfw.yunxi.gov.cn:443", False),
+    ("zwfw.wenchang.gov.cn", False), ("", False),  # a point's own domain; no host at all
+])
+def test_probes_tell_internal_hosts_from_public_ones(host, internal):
+    from ops.probes import _is_internal_host
+
+    assert _is_internal_host(host) is internal
+
+
 def test_readiness_checks_every_dependency():
     response = _internal("/readyz")
     body = response.json()

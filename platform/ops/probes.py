@@ -1,10 +1,11 @@
 """Health, readiness and metrics endpoints for orchestrators and Prometheus.
 
 They answer only on *internal* hosts (a pod IP, a service name such as
-`web:8000`, 127.0.0.1), never on a point's public host: the reverse proxy and
-the ingress route only `<base domain>` and `*.<base domain>` to web, so these
-paths are unreachable from outside without any proxy rule, and a point's own
-`/metrics` page stays a normal 404. They run before the host is validated
+`web:8000`, 127.0.0.1), never on a public host (the base domain, a point's
+`<slug>.<base domain>` or its own government domain): the reverse proxy and
+the ingress pass on only the points' hosts, so these paths are unreachable
+from outside without any proxy rule, and a point's own `/metrics` page stays
+a normal 404. They run before the host is validated
 (kubelet probes come with the pod IP as Host, which ALLOWED_HOSTS rightly
 refuses) and before the point middleware picks a schema.
 
@@ -16,6 +17,7 @@ refuses) and before the point middleware picks a schema.
 """
 from __future__ import annotations
 
+import ipaddress
 import json
 import time
 import urllib.error
@@ -28,10 +30,23 @@ from django.http import HttpResponse, JsonResponse
 CHECK_TIMEOUT_SECONDS = 3
 
 
-def _is_public_host(host: str) -> bool:
-    base = settings.BASE_DOMAIN.lower()
-    name = host.rsplit(":", 1)[0].lower() if not host.startswith("[") else host
-    return name == base or name.endswith("." + base)
+def _is_internal_host(host: str) -> bool:
+    """An IP address, or a name without a dot (`web`, `yimen-web`), or a
+    cluster-internal name: what kubelet, Prometheus and compose's own health
+    check send. Every public host (the base domain, its subdomains, a point's
+    own government domain) has dots, and the proxy/ingress passes on no other."""
+    name = host.strip()
+    if name.startswith("["):  # [IPv6]:port
+        name = name[1:name.find("]")] if "]" in name else name[1:]
+    elif name.count(":") == 1:
+        name = name.rsplit(":", 1)[0]
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        pass
+    name = name.lower().rstrip(".")
+    return bool(name) and ("." not in name or name.endswith((".svc", ".svc.cluster.local", ".internal")))
 
 
 def check_postgresql() -> str | None:
@@ -93,7 +108,7 @@ class ProbeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path not in self.PATHS or _is_public_host(request.META.get("HTTP_HOST", "")):
+        if request.path not in self.PATHS or not _is_internal_host(request.META.get("HTTP_HOST", "")):
             return self.get_response(request)
         if request.path == "/healthz":
             return HttpResponse("ok\n", content_type="text/plain")

@@ -22,6 +22,7 @@ DEFAULTS = {
     "SENTRY_ENVIRONMENT": "production",
     "LOG_LEVEL": "INFO",
     "CSRF_TRUSTED_ORIGINS": "",  # comma-separated, only for origins outside the base domain
+    "SECRET_KEY_FALLBACKS": "",  # comma-separated previous keys while rotating SECRET_KEY
 }
 
 

@@ -15,6 +15,8 @@ env.require("CELERY_BROKER_URL")
 DEBUG = False
 if SECRET_KEY == env.DEFAULTS["SECRET_KEY"] or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY 过短或为开发默认值（SECRET_KEY is the dev default or too short）")
+# Rotation: the previous key still verifies sessions and signed tokens until removed.
+SECRET_KEY_FALLBACKS = [k for k in env.get("SECRET_KEY_FALLBACKS").split(",") if k]
 
 # Hosts: the base domain, every point's <slug>.<base domain>, and any other
 # Domain row of a point (ops.hosts reads them, refreshed every minute).
