@@ -93,6 +93,7 @@ def _production_env(**extra) -> dict[str, str]:
            "PATH": f"{Path(sys.executable).parent}:{child_env().get('PATH', '/usr/bin:/bin')}",
            "SECRET_KEY": secrets.token_urlsafe(48), "BASE_DOMAIN": "zwfw.example.gov.cn"}
     env.pop("DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set while the browser tests run; never in deployment
     env.update(extra)
     return env
 
@@ -142,6 +143,11 @@ def test_compose_runs_the_whole_stack_behind_a_proxy():
     assert app["migrate"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
     for name in ("postgres", "redis", "elasticsearch"):
         assert "healthcheck" in services[name], name
+    # web uses the image's HEALTHCHECK (/healthz); the others, which serve no HTTP, have their own.
+    assert "healthcheck" not in app["web"]
+    assert "inspect ping" in str(app["worker"]["healthcheck"]["test"])
+    assert "celerybeat-schedule" in str(app["beat"]["healthcheck"]["test"])
+    assert app["migrate"]["healthcheck"] == {"disable": True}
     # Only the proxy is published; the data services sit on an internal network.
     assert [n for n, s in services.items() if s.get("ports")] == ["proxy"]
     assert compose["networks"]["backend"]["internal"] is True
