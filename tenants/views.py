@@ -17,8 +17,8 @@ from .models import ServicePoint, Tier
 
 
 def media(request, path: str):
-    """Serve an upload from the current point's own folder (demo and tests; a
-    reverse proxy does the same with the schema in production)."""
+    """Serve an upload from the current point's own folder (in production too:
+    the host decides the folder, so no proxy rule can mix points up)."""
     if connection.schema_name == settings.PUBLIC_SCHEMA_NAME:
         raise Http404
     root = Path(settings.MEDIA_ROOT) / connection.schema_name

@@ -27,6 +27,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ops",  # probes, metrics, per-point export and import
 ]
 # Wagtail lives only in tenant schemas: with its tables in public, a table
 # missing from a tenant schema would silently fall through to public's.
@@ -73,7 +74,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 MIDDLEWARE = [
-    "tenants.middleware.PointMiddleware",  # first: picks the schema from the host
+    "ops.probes.ProbeMiddleware",  # /healthz, /readyz, /metrics on internal hosts, before any host check
+    "ops.metrics.MetricsMiddleware",
+    "tenants.middleware.PointMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -125,7 +128,7 @@ MEDIA_URL = "/media/"
 # Each point's uploads go to MEDIA_ROOT/<schema>/ and are served by
 # tenants.views.media only for the host's own schema.
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
-STATIC_ROOT = str(REPO / ".data" / "static")
+STATIC_ROOT = env.get("STATIC_ROOT") or str(REPO / ".data" / "static")
 STATIC_URL = "/static/"
 STORAGES = {
     "default": {"BACKEND": "tenants.storage.PointFileStorage"},
@@ -174,6 +177,7 @@ STANDARDS_PROPAGATION_BATCH = int(env.get("YIMEN_PROPAGATION_BATCH", "25"))
 STANDARDS_PROPAGATION_QUEUE = env.get("YIMEN_PROPAGATION_QUEUE", "celery")
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
+PROMETHEUS_MULTIPROC_DIR = env.get("PROMETHEUS_MULTIPROC_DIR")
 
 # Wagtail's own background jobs (reference index, search index) run through
 # django-tasks. A queued job would carry no tenant, so they run immediately,

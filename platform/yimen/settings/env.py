@@ -15,6 +15,14 @@ DEFAULTS = {
     "SECRET_KEY": "dev-only-insecure-key-change-me",
     "MEDIA_ROOT": "",
     "ALLOWED_HOSTS": "",
+    # Production and operations (settings/production.py, platform/ops, infra/).
+    "STATIC_ROOT": "",  # empty: .data/static in the repo; the image sets /app/static
+    "PROMETHEUS_MULTIPROC_DIR": "",  # set by the image: metrics summed over gunicorn workers
+    "SENTRY_DSN": "",  # empty: no error reporting
+    "SENTRY_ENVIRONMENT": "production",
+    "LOG_LEVEL": "INFO",
+    "CSRF_TRUSTED_ORIGINS": "",  # comma-separated, only for origins outside the base domain
+    "SECRET_KEY_FALLBACKS": "",  # comma-separated previous keys while rotating SECRET_KEY
 }
 
 
