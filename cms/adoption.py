@@ -15,9 +15,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from standards.models import Adoption, StandardItemVersion
 from wagtail.models import Page
 
+from standards.models import Adoption, StandardItemVersion
 from tenants.models import ServicePoint
 
 from .models import HomePage, ItemGuidePage, ItemIndexPage

@@ -14,9 +14,9 @@ import math
 import segno
 from django.db import connection
 from django.http import HttpResponse
+
 from standards import content as elements
 from standards.models import Adoption
-
 from tenants.links import point_url
 from tenants.models import PointStatus, ServicePoint
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
-from standards import content as elements
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision
+
+from standards import content as elements
 
 
 class HomePage(RoutablePageMixin, Page):

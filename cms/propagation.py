@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
-from standards.models import Adoption, StandardItemVersion, TargetStatus
 from wagtail.models import Page, PageLogEntry, Revision
 
+from standards.models import Adoption, StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
 
 from .models import ItemGuidePage, StandardUpdate

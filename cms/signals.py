@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models.signals import post_delete
-from standards.models import Adoption
 from wagtail.signals import page_published, page_unpublished
+
+from standards.models import Adoption
 
 from .models import ItemGuidePage
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import time
 
 from django_tenants.utils import tenant_context
-from standards.models import Adoption, StandardItemVersion
 
 from cms.models import ItemGuidePage
+from standards.models import Adoption, StandardItemVersion
 
 
 def _codes(point) -> set[str]:

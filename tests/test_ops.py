@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
-from ops.hosts import PointHosts
-from ops.jsonlog import JSONFormatter
 
 from infra.local.elasticsearch import REPO_ROOT, LocalElasticsearch
+from ops.hosts import PointHosts
+from ops.jsonlog import JSONFormatter
 from tenants.models import Domain
 from tests.conftest import ROOT, child_env, free_port
 

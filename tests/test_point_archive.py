@@ -16,11 +16,12 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
-from ops import shared_rows
-from ops.pointarchive import media_dir, schema_exists
 from wagtail.documents.models import Document
 from wagtail.models import Page
 
+from ops import shared_rows
+from ops.pointarchive import media_dir, schema_exists
+from standards.models import Adoption
 from tenants.models import Domain, PointGroup, Role, ServicePoint
 
 PASSWORD = "pass-Word-2026"
@@ -70,6 +71,9 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     assert _can_edit(client_at, village, editor, guide_pk)
     assert _can_edit(client_at, village, town_admin, guide_pk)
     point_pk, schema, host = village.pk, village.schema_name, village.primary_host
+    adoptions = sorted(Adoption.objects.filter(point=village).values_list("item_id", "version_id"))
+    assert adoptions  # onboarding adopted the village's catalogue
+    guide_code = Adoption.objects.filter(point=village).order_by("item__code").first().item.code
     group_ids = sorted(PointGroup.objects.filter(point=village).values_list("group_id", flat=True))
 
     archive = tmp_path / "village.tar.gz"
@@ -86,6 +90,7 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     assert not media_dir(schema).exists()
     assert client_at(village).get("/").status_code == 404
     assert not client_at(village).login(username=editor.username, password=PASSWORD)
+    assert not Adoption.objects.filter(point_id=point_pk).exists()
 
     out = io.StringIO()
     call_command("import_point", str(archive), stdout=out)
@@ -99,6 +104,9 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     page = client_at(village).get("/shebaoka/")
     assert page.status_code == 200 and "社保卡补办指南" in page.content.decode()
     assert client_at(village).get(f"/media/{file_name}").getvalue() == FILE_BYTES
+    # Its catalogue is back: the same items at the same versions, and their guides.
+    assert sorted(Adoption.objects.filter(point=village).values_list("item_id", "version_id")) == adoptions
+    assert client_at(village).get(f"/items/{guide_code}/").status_code == 200
     # Staff hold their roles again: editor and the township's admin edit, the clerk signs in.
     assert _can_edit(client_at, village, editor, guide_pk)
     assert _can_edit(client_at, village, town_admin, guide_pk)

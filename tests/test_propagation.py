@@ -12,12 +12,12 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
-from standards import propagation, services
-from standards.models import Adoption, Propagation, PropagationTarget, StandardItemVersion, TargetStatus
 from wagtail.models import Revision
 
 from cms import updates
 from cms.models import ItemGuidePage, StandardUpdate
+from standards import propagation, services
+from standards.models import Adoption, Propagation, PropagationTarget, StandardItemVersion, TargetStatus
 
 ALL_TIERS = ["county", "township", "village", "park"]
 

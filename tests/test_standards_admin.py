@@ -290,10 +290,10 @@ def test_propagation_page_counts_points_and_lists_conflicts(network, admins, mak
     import time
 
     from django_tenants.utils import tenant_context
-    from standards import services
-    from standards.models import StandardItem
 
     from cms.models import ItemGuidePage
+    from standards import services
+    from standards.models import StandardItem
 
     a, b, _, _ = admins
     v1 = make_item(adopt_at=[network.township, network.village], accept_tiers=["county", "township", "village"])

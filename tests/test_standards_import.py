@@ -138,6 +138,7 @@ def test_an_item_with_an_open_draft_blocks_the_import(make_item, tmp_path):
 
 def test_excel_round_trip_changes_nothing_and_a_clerks_edit_is_imported(make_item, tmp_path):
     from openpyxl import load_workbook
+
     from standards.models import StandardItem
 
     mine = make_item(legal_basis=[{"law": "《测试条例》", "article": "第三条", "text": "应当依法办理。"}],

@@ -46,12 +46,17 @@ SHARED_ROWS: list[SharedRows] = [
     # Who holds which role here: memberships of the point's groups. Users are
     # network-wide accounts, carried separately and only created if missing.
     SharedRows("accounts.User_groups", "group__point_group__point", keep_pk=False),
+    # Which standard items the point offers, at which version (mirror of its live guides).
+    SharedRows("standards.Adoption", "point"),
 ]
 
 # Models with a foreign key to ServicePoint that an export leaves out, and why.
 NOT_EXPORTED: dict[str, str] = {
     # parent is a column of the point's own row (restored with it); children
     # are other points, exported on their own.
+    "standards.PropagationTarget": "the county's record of a past publication, not the point's data: a "
+                                   "restored point's guides keep the versions they are pinned to, and a "
+                                   "later publication reaches it through its adoptions",
 }
 
 

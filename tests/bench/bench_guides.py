@@ -30,12 +30,12 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import transaction
     from django_tenants.utils import tenant_context
-    from standards import propagation, services
-    from standards.demo import load_demo_catalogue
-    from standards.models import Propagation, PropagationTarget, StandardItemVersion
 
     from cms import adoption
     from cms.models import HomePage, ItemGuidePage, ItemIndexPage
+    from standards import propagation, services
+    from standards.demo import load_demo_catalogue
+    from standards.models import Propagation, PropagationTarget, StandardItemVersion
     from tenants.onboarding import PointSpec, onboard_point
 
     print(f"machine: {machine()}")

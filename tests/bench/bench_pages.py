@@ -61,8 +61,8 @@ def main() -> None:
     wrk = ensure_wrk()
     setup_django()
     from django.core.management import call_command
-    from standards.demo import load_demo_catalogue
 
+    from standards.demo import load_demo_catalogue
     from tenants.onboarding import PointSpec, onboard_point
 
     print(f"machine: {machine()}")

@@ -3,6 +3,7 @@ HTTPS only, HSTS, secure cookies, a content security policy, JSON logs,
 static files from the app itself (whitenoise), optional error reporting."""
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
 from ops.hosts import PointHosts
 
 from . import env
