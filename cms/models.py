@@ -71,9 +71,16 @@ class ItemIndexPage(Page):
         verbose_name = "办事指南目录"
 
     def route(self, request, path_components):
-        if path_components and path_components[0] != path_components[0].upper():
-            path_components = [path_components[0].upper(), *path_components[1:]]
-        return super().route(request, path_components)
+        if not path_components:
+            return super().route(request, path_components)
+        # One query for the guide itself, in any letter case, instead of
+        # Wagtail's child lookup followed by `.specific` (two more).
+        guide = (ItemGuidePage.objects.live()
+                 .filter(path__startswith=self.path, depth=self.depth + 1, slug=path_components[0].upper())
+                 .select_related("standard_version").first())
+        if guide is None:
+            raise Http404("本点没有这个事项")
+        return guide.route(request, path_components[1:])
 
     def get_context(self, request, *args, **kwargs):
         from . import listings
