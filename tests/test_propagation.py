@@ -202,3 +202,28 @@ def test_a_worker_killed_half_way_loses_and_doubles_nothing(network, make_item, 
         assert guide.standard_version.number == 2, point.slug
         assert _revisions(point, guide) == before[point.pk] + 1, f"{point.slug}: applied more than once"
     assert PropagationTarget.objects.filter(propagation=run).exclude(status=TargetStatus.PUBLISHED).count() == 0
+
+
+def test_a_broker_down_at_publication_delays_but_loses_nothing(network, make_item, celery_worker, monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    from standards import tasks
+
+    v1 = make_item(adopt_at=[network.village, network.township], accept_tiers=ALL_TIERS)
+
+    def broker_down(*args, **kwargs):  # the fault: Redis unreachable when the batches are queued
+        raise OperationalError("Error 111 connecting to redis: Connection refused.")
+
+    monkeypatch.setattr(tasks.apply_batch, "apply_async", broker_down)
+    run = _new_version(v1, network, conditions="代理中断时发布")  # the publication itself succeeds
+    v1.item.refresh_from_db()
+    assert v1.item.current.number == 2
+    run.refresh_from_db()
+    assert run.status == "running" and run.dispatched_at is None
+    assert _guide(network.village, v1.code).standard_version.number == 1
+
+    monkeypatch.undo()  # the broker is back; beat's resume queues what was left
+    assert propagation.resume(stalled_after=timedelta(0)) == 1
+    _wait(run)
+    assert _guide(network.village, v1.code).standard_version.number == 2
+    assert _guide(network.township, v1.code).standard_version.number == 2

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
@@ -33,8 +33,17 @@ def start(version: StandardItemVersion) -> Propagation:
                                      finished_at=None if points else timezone.now())
     PropagationTarget.objects.bulk_create([PropagationTarget(propagation=run, point_id=p) for p in points])
     if points:
-        transaction.on_commit(lambda: dispatch(run.pk))
+        transaction.on_commit(lambda: dispatch_or_leave_to_resume(run.pk))
     return run
+
+
+def dispatch_or_leave_to_resume(propagation_id: int) -> None:
+    """After the publishing transaction: the publication stands even when the
+    broker is down; `resume` (beat) queues the batches once it is back."""
+    try:
+        dispatch(propagation_id)
+    except Exception:
+        log.warning("propagation %s not queued now (broker?); resume will queue it", propagation_id, exc_info=True)
 
 
 def dispatch(propagation_id: int) -> int:
@@ -45,12 +54,13 @@ def dispatch(propagation_id: int) -> int:
                    .order_by("point_id").values_list("point_id", flat=True))
     size = settings.STANDARDS_PROPAGATION_BATCH
     batches = [pending[i:i + size] for i in range(0, len(pending), size)]
-    Propagation.objects.filter(pk=propagation_id).update(dispatched_at=timezone.now())
     # Queued from the public schema: tenant-schemas-celery would otherwise run
     # the batch in the schema of whoever published (the county's admin).
     with schema_context(get_public_schema_name()):
         for batch in batches:
             apply_batch.apply_async((propagation_id, batch), queue=settings.STANDARDS_PROPAGATION_QUEUE)
+    # Only once queued: a propagation never queued is one `resume` picks up.
+    Propagation.objects.filter(pk=propagation_id).update(dispatched_at=timezone.now())
     return len(batches)
 
 
@@ -98,7 +108,7 @@ def retry_failed(run: Propagation) -> int:
         status=TargetStatus.PENDING, detail="")
     if count:
         Propagation.objects.filter(pk=run.pk).update(status=PropagationStatus.RUNNING, finished_at=None)
-        transaction.on_commit(lambda: dispatch(run.pk))
+        transaction.on_commit(lambda: dispatch_or_leave_to_resume(run.pk))
     return count
 
 
@@ -107,7 +117,9 @@ def resume(stalled_after: timedelta = timedelta(minutes=2)) -> int:
     (a worker died holding a batch). Safe to run any time: targets are locked."""
     cutoff = timezone.now() - stalled_after
     count = 0
-    for run in Propagation.objects.filter(status=PropagationStatus.RUNNING, dispatched_at__lt=cutoff):
+    never_queued = Q(dispatched_at__isnull=True, started_at__lt=cutoff)
+    for run in Propagation.objects.filter(Q(dispatched_at__lt=cutoff) | never_queued,
+                                          status=PropagationStatus.RUNNING):
         recent = PropagationTarget.objects.filter(propagation=run, finished_at__gte=cutoff).exists()
         if not recent:
             count += dispatch(run.pk)

@@ -22,8 +22,10 @@ class StandardsError(Exception):
     """A refused change, with a message for the central admin (Chinese)."""
 
 
-def _check_central_admin(user) -> None:
-    # Imports and the demo run with user=None (trusted, command line).
+def _check_actor(user) -> None:
+    # Who may act is the views' business (central admins at the county);
+    # here only a deactivated account is refused. Imports and the demo run
+    # with user=None (trusted, command line).
     if user is not None and not user.is_active:
         raise StandardsError("账号已停用。")
 
@@ -31,7 +33,7 @@ def _check_central_admin(user) -> None:
 @transaction.atomic
 def create_item(raw: dict, user=None, note: str = "新建事项") -> StandardItemVersion:
     """A new standard item with its first version as a draft."""
-    _check_central_admin(user)
+    _check_actor(user)
     content = elements.normalize(raw)
     if StandardItem.objects.filter(code=content["code"]).exists():
         raise StandardsError(f"基本编码 {content['code']} 已存在。")
@@ -49,7 +51,7 @@ def open_draft(item: StandardItem) -> StandardItemVersion | None:
 @transaction.atomic
 def start_draft(item: StandardItem, user=None, note: str = "") -> StandardItemVersion:
     """A new draft from the current version (one open draft per item)."""
-    _check_central_admin(user)
+    _check_actor(user)
     item = StandardItem.objects.select_for_update().get(pk=item.pk)
     existing = open_draft(item)
     if existing:
@@ -66,7 +68,7 @@ def start_draft(item: StandardItem, user=None, note: str = "") -> StandardItemVe
 @transaction.atomic
 def update_draft(version: StandardItemVersion, raw: dict, user=None, note: str | None = None) -> StandardItemVersion:
     """Replace a draft's content; ContentError lists every problem and nothing is saved."""
-    _check_central_admin(user)
+    _check_actor(user)
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，只有草稿可以修改。")
@@ -82,7 +84,7 @@ def update_draft(version: StandardItemVersion, raw: dict, user=None, note: str |
 
 @transaction.atomic
 def discard_draft(version: StandardItemVersion, user=None) -> None:
-    _check_central_admin(user)
+    _check_actor(user)
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == VersionStatus.PUBLISHED:
         raise StandardsError("已发布的版本不能删除。")
@@ -96,7 +98,7 @@ def discard_draft(version: StandardItemVersion, user=None) -> None:
 
 @transaction.atomic
 def submit_for_review(version: StandardItemVersion, user=None) -> StandardItemVersion:
-    _check_central_admin(user)
+    _check_actor(user)
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
         raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，不能再提交审核。")
@@ -110,7 +112,7 @@ def submit_for_review(version: StandardItemVersion, user=None) -> StandardItemVe
 
 @transaction.atomic
 def reject(version: StandardItemVersion, user=None, note: str = "") -> StandardItemVersion:
-    _check_central_admin(user)
+    _check_actor(user)
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.REVIEW:
         raise StandardsError("只有待审核的版本可以退回。")
@@ -129,7 +131,7 @@ def publish(version: StandardItemVersion, user=None, *, review: bool = True):
     Four eyes: with STANDARDS_FOUR_EYES the reviewer must not be the one who
     submitted it. `review=False` is for the importer, which publishes directly.
     """
-    _check_central_admin(user)
+    _check_actor(user)
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if review and version.status != VersionStatus.REVIEW:
         raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，需先提交审核才能发布。")
