@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from wagtail.models import Page
+from wagtail.search.backends import get_search_backend
 
 from standards.models import Adoption, StandardItemVersion
 from tenants.models import ServicePoint
@@ -78,7 +79,11 @@ def adopt(point: ServicePoint, versions, *, owner=None) -> list[ItemGuidePage]:
     Page.objects.filter(pk=index.pk).update(numchild=index.numchild + len(pages))
     Adoption.objects.bulk_create([Adoption(point=point, item_id=v.item_id, version=v) for v in versions],
                                  ignore_conflicts=True)
-    return list(ItemGuidePage.objects.filter(pk__in=[p.pk for p in pages]))
+    guides = list(ItemGuidePage.objects.filter(pk__in=[p.pk for p in pages]))
+    # Bulk inserts send no save signals: index the guides for the Wagtail
+    # admin's page search ourselves (one statement per batch, ~0.1 s for 210).
+    get_search_backend().add_bulk(ItemGuidePage, guides)
+    return guides
 
 
 def _insert_guide_rows(pages: list[Page], versions: list[StandardItemVersion]) -> None:

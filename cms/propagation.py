@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
+from wagtail.search.backends import get_search_backend
 
 from standards.models import Adoption, StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
@@ -56,6 +57,7 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
         return TargetStatus.SKIPPED, f"已是第 {old.number} 版"
     # An editor's unpublished draft is the base of the new revision, so it is not lost.
     base = page.get_latest_revision_as_object() if page.has_unpublished_changes else page
+    page_title_before = page.title
     conflicts = conflicts_with(base, old.content, version.content)
     if page.has_unpublished_changes:
         conflicts.append("draft")
@@ -80,6 +82,8 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
         has_unpublished_changes=False)
     PageLogEntry.objects.log_action(page, "wagtail.publish", revision=revision, timestamp=now,
                                     data={"standard_version": version.number})
+    if base.title != page_title_before:  # the admin's page search indexes titles
+        get_search_backend().add(ItemGuidePage.objects.get(pk=page.pk))
     Adoption.objects.filter(point=point, item_id=version.item_id).update(version=version)
     StandardUpdate.objects.filter(page=page, status=StandardUpdate.Status.OPEN).update(
         status=StandardUpdate.Status.SUPERSEDED, resolved_at=now)

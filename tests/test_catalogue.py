@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 from django_tenants.utils import tenant_context
+from wagtail.search.backends import get_search_backend
 
 from cms.models import ItemGuidePage
 from standards.models import Adoption, StandardItemVersion
@@ -37,6 +38,9 @@ def test_guides_are_real_pages_at_their_code(network, client_at):
         guide = ItemGuidePage.objects.get(code=code)
         assert guide.get_parent().slug == "items"
         assert guide.url == f"/items/{code}/"
+        # Adopted in bulk, yet found by the Wagtail admin's page search.
+        found = get_search_backend().search(guide.title, ItemGuidePage)
+        assert guide.pk in [page.pk for page in found]
     assert client_at(network.village).get(f"/items/{code.lower()}/").status_code == 200
     # Another village's host does not serve a guide its point does not offer.
     other_only = sorted(_codes(network.county) - _codes(network.village))[0]

@@ -13,6 +13,7 @@ import pytest
 from django.conf import settings
 from django_tenants.utils import tenant_context
 from wagtail.models import Revision
+from wagtail.search.backends import get_search_backend
 
 from cms import updates
 from cms.models import ItemGuidePage, StandardUpdate
@@ -67,6 +68,8 @@ def test_new_version_is_published_at_every_point_that_changed_nothing(network, m
         assert guide.live_revision_id == guide.latest_revision_id
         page = client_at(point).get(f"/items/{v1.code}/").content.decode()
         assert "测试事项（新名称）" in page
+        with tenant_context(point):  # the admin's page search knows the new title
+            assert guide.pk in [p.pk for p in get_search_backend().search("测试事项（新名称）", ItemGuidePage)]
     assert set(Adoption.objects.filter(item=v1.item).values_list("version__number", flat=True)) == {2}
     assert propagation.progress(run)["published"] == run.total
 
