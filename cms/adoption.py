@@ -57,11 +57,11 @@ def adopt(point: ServicePoint, versions, *, owner=None) -> list[ItemGuidePage]:
     if wrong_tier:
         raise AdoptionError(f"本点层级不能收件的事项不能采用：{'、'.join(wrong_tier)}")
     index = index_page()
-    have = adopted_codes()
+    index = Page.objects.select_for_update().get(pk=index.pk)  # one adopter at a time extends the tree
+    have = adopted_codes()  # after the lock: a concurrent adopter's guides are visible now
     versions = [v for v in versions if v.code not in have]
     if not versions:
         return []
-    index = Page.objects.select_for_update().get(pk=index.pk)  # one adopter at a time extends the tree
     last = index.get_last_child()
     step = ItemGuidePage._str2int(last.path[-Page.steplen:]) if last else 0
     now = timezone.now()
