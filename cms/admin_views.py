@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
@@ -32,7 +33,7 @@ def catalogue(request):
     if department:
         versions = versions.filter(department=department)
     if query:
-        versions = versions.filter(name__icontains=query) | versions.filter(item__code__icontains=query)
+        versions = versions.filter(Q(name__icontains=query) | Q(item__code__icontains=query))
     adopted = adoption.adopted_codes()
     rows = [{"version": v, "adopted": v.code in adopted} for v in versions.select_related("item")]
     departments = sorted(set(adoption.adoptable_versions(point).values_list("department", flat=True)))

@@ -34,12 +34,16 @@ class HomePage(RoutablePageMixin, Page):
         verbose_name = "服务点首页"
 
     def get_context(self, request, *args, **kwargs):
-        from . import listings
 
         context = super().get_context(request, *args, **kwargs)
         context["point"] = getattr(request, "point", None)
-        context.update(listings.home_listing())
         return context
+
+    @path("", name="home")
+    def home(self, request):
+        from . import listings
+
+        return self.render(request, context_overrides=listings.home_listing())
 
     @path("themes/<str:theme>/", name="theme")
     def theme(self, request, theme):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search.backends import get_search_backend
 
+from standards.content import LABELS
 from standards.models import Adoption, StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
 
@@ -100,6 +101,4 @@ def _keep_as_draft(page, old, version, revision, conflicts, now) -> None:
 
 
 def _label(element: str) -> str:
-    from standards.content import LABELS
-
     return "未发布的修改" if element == "draft" else LABELS.get(element, element)

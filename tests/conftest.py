@@ -48,25 +48,20 @@ def load_catalogue():
     """The demo catalogue (223 items), published once per run; points made
     afterwards adopt what their tier may accept. Tests that change a standard
     make their own item (`make_item`) and leave these alone."""
-    import json
+    from standards.demo import load_demo_catalogue
 
-    from standards.services import publish_content
-
-    records = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))
-    for record in records:
-        publish_content(record)
+    load_demo_catalogue(progress=lambda line: None)
 
 
 @pytest.fixture
 def make_item():
     """Publish a fresh standard item of its own (unique code), returning its version,
     and adopt it at the points given: `make_item(adopt_at=[village], accept_tiers=[…], name="…")`."""
-    import json
-
+    from standards.demo import catalogue_records
     from standards.models import StandardItem
     from standards.services import publish_content
 
-    base = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))[0]
+    base = catalogue_records()[0]
 
     def make(adopt_at=(), **overrides):
         from django_tenants.utils import tenant_context

@@ -66,5 +66,9 @@ def test_an_editors_change_waits_for_approval(network, client_at, make_item):
             "hours": "", "phone": "", "promised_days": "", "fee_note": "", "online_url": "", "notes": "",
             "action-publish": "1"}
     client.post(f"/admin/pages/{guide.pk}/edit/", data)
-    assert _guide(network.village, version.code).window == ""  # an editor cannot publish
+    live = _guide(network.village, version.code)
+    assert live.window == ""  # an editor cannot publish …
+    with tenant_context(network.village):  # … but the change is kept as a draft
+        assert live.has_unpublished_changes
+        assert live.get_latest_revision_as_object().window == "编辑改的窗口"
     assert "编辑改的窗口" not in client_at(network.village).get(f"/items/{version.code}/").content.decode()

@@ -64,10 +64,6 @@ def central_admin_only(view):
     return wrapped
 
 
-def _actor(request):
-    return request.user
-
-
 # --- list and item -----------------------------------------------------------
 
 @central_admin_only
@@ -176,7 +172,7 @@ def _refuse(request, exc: Exception):
 def draft_new(request, code: str):
     item = _item(code)
     try:
-        version = services.start_draft(item, _actor(request), note=request.POST.get("note", "")[:300])
+        version = services.start_draft(item, request.user, note=request.POST.get("note", "")[:300])
     except services.StandardsError as exc:
         _refuse(request, exc)
         return redirect("standards_item", code=item.code)
@@ -195,7 +191,7 @@ def draft_edit(request, pk: int):
         content = editor.content()
         if content is not None:
             try:
-                services.update_draft(version, content, _actor(request),
+                services.update_draft(version, content, request.user,
                                       note=editor.form.cleaned_data.get("note", ""))
             except services.StandardsError as exc:
                 editor.form.add_error(None, str(exc))
@@ -215,7 +211,7 @@ def draft_edit(request, pk: int):
 
 def _submit(request, version):
     try:
-        services.submit_for_review(version, _actor(request))
+        services.submit_for_review(version, request.user)
     except services.StandardsError as exc:
         _refuse(request, exc)
     else:
@@ -239,7 +235,7 @@ def reject(request, pk: int):
             messages.error(request, error)
         return redirect("standards_version", pk=version.pk)
     try:
-        services.reject(version, _actor(request), note=form.cleaned_data["review_note"])
+        services.reject(version, request.user, note=form.cleaned_data["review_note"])
     except services.StandardsError as exc:
         _refuse(request, exc)
     else:
@@ -252,7 +248,7 @@ def reject(request, pk: int):
 def publish(request, pk: int):
     version = _version(pk)
     try:
-        run = services.publish(version, _actor(request))
+        run = services.publish(version, request.user)
     except services.StandardsError as exc:
         _refuse(request, exc)
         return redirect("standards_version", pk=version.pk)
@@ -267,12 +263,14 @@ def discard(request, pk: int):
     item = version.item
     first = version.number == 1 and not item.current_id
     try:
-        services.discard_draft(version, _actor(request))
+        services.discard_draft(version, request.user)
     except services.StandardsError as exc:
         _refuse(request, exc)
         return redirect("standards_version", pk=version.pk)
     messages.success(request, f"已撤回第 {version.number} 版。")
-    return redirect("standards_list" if first else "standards_item", **({} if first else {"code": item.code}))
+    if first:  # the item went with its only draft
+        return redirect("standards_list")
+    return redirect("standards_item", code=item.code)
 
 
 # --- diff and propagation ------------------------------------------------------
@@ -376,7 +374,7 @@ def import_upload(request):
             return redirect("standards_import")
         path, name, note = stored
         try:
-            report = importing.import_file(path, name, user=_actor(request), note=note)
+            report = importing.import_file(path, name, user=request.user, note=note)
         except importing.ImportRejected as exc:
             report = exc.report
             messages.error(request, f"{name} 有 {len(report.problems)} 个问题，未导入任何事项。")

@@ -12,8 +12,6 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from . import content as elements
-
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
@@ -79,10 +77,6 @@ class StandardItemVersion(models.Model):
     @property
     def code(self) -> str:
         return self.content["code"]
-
-    @property
-    def badges(self):
-        return elements.badges(self.content)
 
     def set_content(self, content: dict) -> None:
         """Store normalized content and the copies lists filter on."""

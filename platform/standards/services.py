@@ -37,8 +37,13 @@ def create_item(raw: dict, user=None, note: str = "新建事项") -> StandardIte
     content = elements.normalize(raw)
     if StandardItem.objects.filter(code=content["code"]).exists():
         raise StandardsError(f"基本编码 {content['code']} 已存在。")
-    item = StandardItem.objects.create(code=content["code"])
-    version = StandardItemVersion(item=item, number=1, created_by=user, note=note)
+    return _add_version(StandardItem.objects.create(code=content["code"]), content, user, note)
+
+
+def _add_version(item: StandardItem, content: dict, user, note: str) -> StandardItemVersion:
+    """A new draft numbered after the item's last version (the caller holds the item)."""
+    number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = StandardItemVersion(item=item, number=number, created_by=user, note=note)
     version.set_content(content)
     version.save()
     return version
@@ -58,11 +63,7 @@ def start_draft(item: StandardItem, user=None, note: str = "") -> StandardItemVe
         raise StandardsError(f"{item.code} 已有未发布的第 {existing.number} 版（{existing.get_status_display()}），"
                              "请先完成或撤回它。")
     base = item.current or item.versions.order_by("-number").first()
-    number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = StandardItemVersion(item=item, number=number, created_by=user, note=note)
-    version.set_content(dict(base.content))
-    version.save()
-    return version
+    return _add_version(item, dict(base.content), user, note)
 
 
 @transaction.atomic
@@ -162,14 +163,12 @@ def publish_content(raw_or_content: dict, user=None, note: str = "导入") -> tu
     if item and item.current_id and item.current.content == content:
         return item.current, False
     if item is None:
-        version = create_item(content, user, note=note)
+        item = StandardItem.objects.create(code=content["code"])
     else:
         stale = open_draft(item)
         if stale is not None:
             raise StandardsError(f"{item.code} 有未发布的第 {stale.number} 版，请先处理后再导入。")
-        version = start_draft(item, user, note=note)
-        version.set_content(content)
-        version.save()
+    version = _add_version(item, content, user, note)
     publish(version, user, review=False)
     version.refresh_from_db()
     return version, True

@@ -57,6 +57,25 @@ def load(wrk: str, port: int, host: str, path: str) -> dict:
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
 
 
+def in_process(host: str, path: str, repeats: int = 50) -> str:
+    """What one request costs the server alone: time and queries."""
+    import statistics
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST=host)
+    client.get(path)  # warm
+    times = []
+    for _ in range(repeats):
+        with CaptureQueriesContext(connection) as queries:
+            started = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - started)
+    return f"{1000 * statistics.median(times):.1f} ms, {len(queries.captured_queries)} queries"
+
+
 def main() -> None:
     wrk = ensure_wrk()
     setup_django()
@@ -112,6 +131,9 @@ def main() -> None:
         static = results[targets[0][0]]["rps"]
         for label, _ in targets[1:]:
             print(f"ratio static / {label.split(' /')[0]}: {static / results[label]['rps']:.1f}x")
+        print("\nin one process, no load (Django test client, median of 50):")
+        for label, path in targets[1:]:
+            print(f"  {label:44} {in_process(host, path)}")
     finally:
         server.terminate()
         server.wait(15)
