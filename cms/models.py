@@ -15,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision
+from wagtail.search import index
 
 from standards import content as elements
 
@@ -120,6 +121,9 @@ class ItemGuidePage(RoutablePageMixin, Page):
                          FieldPanel("notes")], heading="本点补充"),
     ]
     promote_panels = []
+    # Wagtail's own (admin) page search: title, code and the standard's names.
+    # The citizens' catalogue search is search/ (Chinese segmentation, pinyin).
+    search_fields = Page.search_fields + [index.SearchField("code"), index.SearchField("standard_names")]
     parent_page_types = ["cms.ItemIndexPage"]
     subpage_types = []
 
@@ -134,6 +138,11 @@ class ItemGuidePage(RoutablePageMixin, Page):
     @property
     def standard(self) -> dict:
         return self.standard_version.content
+
+    def standard_names(self) -> str:
+        content = self.standard
+        return " ".join([content["name"], *content.get("aliases", []), content.get("result", ""),
+                         content["department"]])
 
     @property
     def effective_promised_days(self) -> int:

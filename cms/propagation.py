@@ -9,8 +9,8 @@ The publish path writes what Wagtail's publish would for this page type —
 revision, page row, log entry — in a few plain statements, without the generic
 publish machinery (full clean, tree and alias updates, signal fan-out). The
 guide's tree position, slug and children never change here, which is what
-makes that machinery unnecessary. Search indexing of the change is the
-caller's job (the propagation task), not a page_published receiver's.
+makes that machinery unnecessary. Search indexing of the change goes through
+the search outbox (search.indexing.queue_changes), in the same transaction.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search.backends import get_search_backend
 
+from search import indexing as search_indexing
 from standards.content import LABELS
 from standards.models import Adoption, StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
@@ -86,6 +87,7 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
     if base.title != page_title_before:  # the admin's page search indexes titles
         get_search_backend().add(ItemGuidePage.objects.get(pk=page.pk))
     Adoption.objects.filter(point=point, item_id=version.item_id).update(version=version)
+    search_indexing.queue_changes([page.code], point)  # in this transaction: the outbox
     StandardUpdate.objects.filter(page=page, status=StandardUpdate.Status.OPEN).update(
         status=StandardUpdate.Status.SUPERSEDED, resolved_at=now)
     return TargetStatus.PUBLISHED, f"已发布第 {version.number} 版"

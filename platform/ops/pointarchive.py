@@ -291,7 +291,10 @@ def delete_point(slug: str, *, log=print) -> None:
             names = "、".join(sorted({type(o)._meta.verbose_name for o in exc.protected_objects}))
             raise ArchiveError(f"“{point.name}”仍被其他数据引用（{names}），不能删除。") from exc
     shutil.rmtree(media_dir(schema), ignore_errors=True)
-    log(f"[delete] 已删除 {point.name}（{schema}）：schema、共享数据和文件。")
+    from search.indexing import forget_point
+
+    forget_point(point)  # its documents in Elasticsearch (PostgreSQL's went with the point's row)
+    log(f"[delete] 已删除 {point.name}（{schema}）：schema、共享数据、文件和搜索文档。")
 
 
 def _delete_shared_rows(point_pk: int, *, raw: bool) -> None:
@@ -342,6 +345,11 @@ def import_point(path: Path, *, replace: bool = False, dry_run: bool = False, lo
             if staging is not None and staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
     report.files = len(manifest["media"])
+    if not dry_run:  # search documents are not archived: they are rebuilt from the restored guides
+        from search.reindexing import reindex
+
+        with schema_context(settings.PUBLIC_SCHEMA_NAME):
+            reindex(progress=log, points=ServicePoint.objects.filter(schema_name=schema))
     return report
 
 

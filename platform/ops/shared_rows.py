@@ -48,6 +48,9 @@ SHARED_ROWS: list[SharedRows] = [
     SharedRows("accounts.User_groups", "group__point_group__point", keep_pk=False),
     # Which standard items the point offers, at which version (mirror of its live guides).
     SharedRows("standards.Adoption", "point"),
+    # What citizens searched for and clicked at the point (its search statistics).
+    SharedRows("search.SearchLog", "point"),
+    SharedRows("search.SearchClick", "point"),
 ]
 
 # Models with a foreign key to ServicePoint that an export leaves out, and why.
@@ -57,6 +60,8 @@ NOT_EXPORTED: dict[str, str] = {
     "standards.PropagationTarget": "the county's record of a past publication, not the point's data: a "
                                    "restored point's guides keep the versions they are pinned to, and a "
                                    "later publication reaches it through its adoptions",
+    "search.SearchDocument": "derived from the point's live guides; import_point rebuilds them",
+    "search.IndexChange": "the search outbox: transient, and the rebuilt documents make it moot",
 }
 
 

@@ -5,6 +5,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from search import views as search_views
 from tenants import views as tenant_views
 
 urlpatterns = [
@@ -14,6 +15,11 @@ urlpatterns = [
     path("go/<slug:slug>/", tenant_views.go_to_point, name="go_to_point"),
     re_path(r"^media/(?P<path>.+)$", tenant_views.media, name="point_media"),
     path("text-size/", cms_views.text_size, name="text_size"),
+    path("api/search", search_views.api_search, name="api_search"),
+    path("api/search/suggest", search_views.api_suggest, name="api_search_suggest"),
+    path("api/openapi.json", search_views.openapi, name="api_openapi"),
+    path("search/", search_views.results, name="search_results"),
+    path("search/go/<str:code>/", search_views.click, name="search_click"),
     re_path(r"^items/(?P<code>[\w-]+)/qr\.svg$", cms_views.guide_qr, name="guide_qr"),
     path("", include(wagtail_urls)),
 ]

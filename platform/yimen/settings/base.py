@@ -23,6 +23,7 @@ SHARED_APPS = [
     "django.contrib.auth",  # one account across the network
     "accounts",
     "standards",  # the standard item library, adoptions and propagations
+    "search",  # catalogue search: documents, outbox, synonyms, search log
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",
     "django.contrib.staticfiles",
@@ -166,6 +167,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "clear-expired-sessions": {"task": "tenants.tasks.clear_expired_sessions", "schedule": 24 * 3600},
     "resume-propagations": {"task": "standards.tasks.resume_propagations", "schedule": 60.0},
+    "search-pending": {"task": "search.tasks.apply_pending",
+                       "schedule": float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))},
 }
 
 # --- Standard library -----------------------------------------------------------
@@ -195,3 +198,14 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- Catalogue search (search/) ------------------------------------------------
+SEARCH_ES_ALIAS = env.get("YIMEN_SEARCH_ALIAS", "yimen-catalogue")
+SEARCH_ES_SHARDS = int(env.get("YIMEN_SEARCH_SHARDS", "1"))
+SEARCH_ES_REPLICAS = int(env.get("YIMEN_SEARCH_REPLICAS", "0"))
+SEARCH_ES_TIMEOUT = float(env.get("YIMEN_SEARCH_TIMEOUT", "2"))  # seconds; a slower answer falls back
+SEARCH_ES_BULK_TIMEOUT = float(env.get("YIMEN_SEARCH_BULK_TIMEOUT", "30"))
+SEARCH_ES_REFRESH = env.flag("YIMEN_SEARCH_REFRESH", default=False)  # tests: writes visible at once
+SEARCH_ES_RETRY_SECONDS = float(env.get("YIMEN_SEARCH_RETRY_SECONDS", "10"))  # after a failure, PostgreSQL only
+# How often beat retries index changes Elasticsearch has not taken yet.
+SEARCH_PENDING_SECONDS = float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))

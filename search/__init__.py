@@ -1,0 +1,1 @@
+"""Catalogue search: one interface (search.service), two backends (PostgreSQL, Elasticsearch)."""

@@ -1,0 +1,352 @@
+"""Chinese text analysis shared by both search backends.
+
+Both backends store and query the *same* terms, computed here, so that
+PostgreSQL and Elasticsearch rank the same documents alike and any
+Elasticsearch (even one without analysis plugins) will do.
+
+A term is a string with a kind prefix:
+
+    e:  the whole name or alias (normalised), its pinyin, its initials
+    w:  a word (jieba, search mode)
+    p:  a word's pinyin without tones (jiehun)
+    i:  a word's initials (sfz), for words of three characters or more
+    b:  a character bigram (catches partial names jieba cuts differently)
+
+A document gives each of its terms a weight class (`CLASSES`); a query gives
+each of its terms a small integer weight. The score of a document is the sum,
+over the query's terms it holds, of query weight × document weight: integers,
+so both backends compute it exactly and break ties by item code.
+"""
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import re
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass, field
+
+import jieba
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO/DEBUG
+
+# Document weight classes (Elasticsearch keeps one keyword field per class).
+NAME_EXACT, ALIAS_EXACT, NAME_WORD, ALIAS_WORD, NAME_BIGRAM, MINOR = 40, 20, 10, 5, 2, 1
+CLASSES = (NAME_EXACT, ALIAS_EXACT, NAME_WORD, ALIAS_WORD, NAME_BIGRAM, MINOR)
+# Below this a document matched only by stray words (a department, one bigram of an alias).
+MIN_SCORE = 3
+MAX_QUERY_CHARS = 100  # longer queries are cut, never refused
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+_RUNS = re.compile(rf"[{_HAN}]+|[a-z]+|[0-9]+")
+_HAN_RUN = re.compile(rf"^[{_HAN}]+$")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, lower case, anything but Han, Latin and digits
+    becomes a space. Lone surrogates and control characters simply vanish."""
+    text = unicodedata.normalize("NFKC", str(text)).lower()
+    kept = "".join(ch if (ch.isalnum() and (ch.isascii() or _is_han(ch))) else " " for ch in text)
+    return " ".join(kept.split())
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u4dbf" or "\u4e00" <= ch <= "\u9fff"
+
+
+def is_han(text: str) -> bool:
+    return bool(_HAN_RUN.match(text))
+
+
+@functools.lru_cache(maxsize=50_000)
+def pinyin(word: str) -> str:
+    return "".join(lazy_pinyin(word, style=Style.NORMAL, v_to_u=False, errors="ignore"))
+
+
+@functools.lru_cache(maxsize=50_000)
+def initials(word: str) -> str:
+    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore"))
+
+
+def bigrams(run: str) -> list[str]:
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+@dataclass
+class Vocabulary:
+    """What analysis knows of the catalogue: a jieba tokenizer with the
+    catalogue's names, aliases, results and synonym words in its dictionary,
+    the sub-words of each of those phrases, the synonym groups, and every
+    pinyin term documents can hold (for splitting and correcting typed pinyin)."""
+
+    tokenizer: jieba.Tokenizer
+    parts: dict[str, list[str]] = field(default_factory=dict)
+    cuts: dict[str, list[str]] = field(default_factory=dict)  # a phrase's words, before it became one
+    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    pinyin_words: set[str] = field(default_factory=set)
+    pinyin_terms: list[str] = field(default_factory=list)  # "p:…" and "e:…" pinyin, for fuzzy matching
+    longest_pinyin: int = 0
+
+    def words(self, han: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) of every word of two characters or more: jieba's
+        search mode, plus the sub-words of catalogue phrases it keeps whole."""
+        found = []
+        for word, start, end in self.tokenizer.tokenize(han, mode="search", HMM=False):
+            if len(word) >= 2:
+                found.append((word, start, end))
+            found.extend(self._parts(word, start))
+        return found
+
+    def _parts(self, phrase: str, offset: int, depth: int = 0) -> list[tuple[str, int, int]]:
+        out = []
+        for part in self.parts.get(phrase, ()):
+            at = phrase.find(part)
+            if at >= 0 and part != phrase:
+                out.append((part, offset + at, offset + at + len(part)))
+                if depth < 3:
+                    out.extend(self._parts(part, offset + at, depth + 1))
+        return out
+
+
+def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, ...]]) -> Vocabulary:
+    """records: the catalogue's current versions (name, aliases, result)."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    vocab = Vocabulary(tokenizer=tokenizer)
+    phrases = set()
+    for record in records:
+        for text in [record.get("name", ""), record.get("result", ""), *record.get("aliases", [])]:
+            phrases.update(run for run in normalize(text).split() if is_han(run) and len(run) >= 2)
+    for group in synonym_groups:
+        words = tuple(w for w in (normalize(w).replace(" ", "") for w in group) if len(w) >= 2)
+        phrases.update(w for w in words if is_han(w))
+        for word in words:
+            vocab.synonyms[word] = tuple(sorted(set(vocab.synonyms.get(word, ())) | (set(words) - {word})))
+    # Sub-words first, with the stock dictionary, then the phrases become words.
+    # A phrase's parts also include every synonym word inside it (食品经营 in
+    # 食品经营许可证核发), which jieba's search mode would not cut out.
+    synonym_words = [w for w in vocab.synonyms if is_han(w)]
+    for phrase in sorted(phrases, key=len):
+        vocab.cuts[phrase] = tokenizer.lcut(phrase, HMM=False)
+        parts = [w for w in tokenizer.cut_for_search(phrase, HMM=False) if len(w) >= 2 and w != phrase]
+        parts += [w for w in synonym_words if w in phrase and w != phrase and w not in parts]
+        vocab.parts[phrase] = parts
+    for phrase in phrases:
+        tokenizer.add_word(phrase, freq=max(1000, tokenizer.suggest_freq(phrase)))
+    pinyin_terms = set()
+    for record in records:
+        for term in document_terms(vocab, record["name"], record.get("aliases", []), record.get("result", "")):
+            if term[:2] == "p:":
+                vocab.pinyin_words.add(term[2:])
+                pinyin_terms.add(term)
+            elif term[:2] == "e:" and term[2:].isascii():
+                pinyin_terms.add(term)
+    vocab.pinyin_terms = sorted(pinyin_terms)
+    vocab.longest_pinyin = max((len(w) for w in vocab.pinyin_words), default=0)
+    return vocab
+
+
+def document_terms(vocab: Vocabulary, name: str, aliases=(), result: str = "", department: str = "",
+                   themes=()) -> dict[str, int]:
+    """term → weight class of one document."""
+    weights: dict[str, int] = {}
+
+    def put(term: str, weight: int) -> None:
+        if len(term) > 2 and weight > weights.get(term, 0):
+            weights[term] = weight
+
+    def phrase(text: str, exact: int, word: int, bigram: int) -> None:
+        norm = normalize(text)
+        compact = norm.replace(" ", "")
+        if not compact:
+            return
+        put("e:" + compact, exact)
+        han = "".join(run for run in norm.split() if is_han(run))
+        if len(han) >= 2:
+            put("e:" + pinyin(compact), exact)
+            put("e:" + initials(compact), exact)
+        for run in norm.split():
+            if not is_han(run):
+                continue
+            for w, _, _ in vocab.words(run):
+                put("w:" + w, word)
+                put("p:" + pinyin(w), word)
+                if len(w) >= 3:
+                    put("i:" + initials(w), word)
+            for bg in bigrams(run):
+                put("b:" + bg, bigram)
+            # Initials of every run of consecutive words (异地就医备案 → ydjy, ydjyba, jyba …):
+            # people abbreviate the words they think of, not jieba's.
+            cut = vocab.cuts.get(run) or vocab.tokenizer.lcut(run, HMM=False)
+            for i in range(len(cut)):
+                for j in range(i + 2, len(cut) + 1):
+                    joined = "".join(cut[i:j])
+                    if 3 <= len(joined) < len(run):
+                        put("i:" + initials(joined), word)
+
+    phrase(name, NAME_EXACT, NAME_WORD, NAME_BIGRAM)
+    for alias in aliases:
+        phrase(alias, ALIAS_EXACT, ALIAS_WORD, MINOR)
+    if result:
+        phrase(result, NAME_WORD, ALIAS_WORD, MINOR)
+    for text in [department, *themes]:
+        for run in normalize(text).split():
+            if is_han(run):
+                put("w:" + run, MINOR)
+    return weights
+
+
+@dataclass
+class AnalysedQuery:
+    text: str  # as searched (normalised, cut to MAX_QUERY_CHARS)
+    terms: dict[str, int]  # term → query weight
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+
+def analyse_query(vocab: Vocabulary, raw: str) -> AnalysedQuery:
+    norm = normalize(raw)[:MAX_QUERY_CHARS].strip()
+    terms: dict[str, int] = {}
+
+    def put(term: str, weight: int) -> None:
+        if len(term) > 2 and weight > terms.get(term, 0):
+            terms[term] = weight
+
+    compact = norm.replace(" ", "")
+    runs = _RUNS.findall(norm)
+    latin = [r for r in runs if r.isascii() and r.isalpha()]
+    if compact:
+        put("e:" + compact, 1)
+    for run in runs:
+        if not is_han(run):
+            continue
+        for word, _, _ in vocab.words(run):
+            put("w:" + word, 2)
+            for synonym in vocab.synonyms.get(word, ()):
+                put("w:" + synonym, 1)
+                put("e:" + synonym, 1)
+        for bg in bigrams(run):
+            put("b:" + bg, 1)
+    for synonym in vocab.synonyms.get(compact, ()):
+        put("e:" + synonym, 1)
+    if latin:
+        # Pinyin: the whole query read as pinyin (Chinese characters converted,
+        # Latin kept), split into the pinyin words documents hold. Only when
+        # pinyin was typed: for Chinese alone, homophones would only add noise.
+        spelled = "".join(pinyin(r) if is_han(r) else r for r in runs if not r.isdigit())
+        if spelled != compact:
+            put("e:" + spelled, 1)
+        segments, covered = split_pinyin(vocab, spelled)
+        for segment in segments:
+            put("p:" + segment, 2)
+        if not covered and len(spelled) >= 4:
+            for term in correct_pinyin(vocab, spelled):
+                put(term, 1)
+    # Latin runs may be initials (sfz, yyzz), alone or all together.
+    for run in {*latin, "".join(latin)} - {""}:
+        put("i:" + run, 2)
+        put("e:" + run, 1)
+    return AnalysedQuery(text=norm, terms=terms)
+
+
+def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:
+    """Split a run of pinyin into the fewest known pinyin words, skipping as few
+    letters as possible; returns (words, whether every letter was covered)."""
+    n = len(text)
+    if not n or not vocab.pinyin_words:
+        return [], False
+    longest = vocab.longest_pinyin
+    # best[i] = (skipped letters, words) for text[:i]
+    best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
+    best[0] = (0, 0, [])
+    for i in range(n):
+        if best[i] is None:
+            continue
+        skipped, count, words = best[i]
+        skip = (skipped + 1, count, words)
+        if best[i + 1] is None or skip[:2] < best[i + 1][:2]:
+            best[i + 1] = skip
+        for j in range(i + 2, min(n, i + longest) + 1):
+            piece = text[i:j]
+            if piece in vocab.pinyin_words:
+                option = (skipped, count + 1, words + [piece])
+                if best[j] is None or option[:2] < best[j][:2]:
+                    best[j] = option
+    skipped, _, words = best[n]
+    return words, skipped == 0
+
+
+def correct_pinyin(vocab: Vocabulary, text: str) -> list[str]:
+    """Known pinyin terms within one or two edits (a swap counts once) of a
+    mistyped pinyin query: the closest three."""
+    limit = 1 if len(text) <= 6 else 2
+    found = process.extract(text, [t[2:] for t in vocab.pinyin_terms], scorer=OSA.distance,
+                            score_cutoff=limit, limit=3)
+    return [vocab.pinyin_terms[index] for _, _, index in found]
+
+
+def highlight(vocab: Vocabulary, name: str, query: AnalysedQuery) -> str:
+    """The name as HTML with the parts the query matched in <mark>."""
+    terms = query.terms
+    marked = [False] * len(name)
+    norm_name = normalize(name).replace(" ", "")
+    whole = ("e:" + norm_name in terms or "e:" + pinyin(norm_name) in terms
+             or "e:" + initials(norm_name) in terms)
+    if whole:
+        marked = [True] * len(name)
+    else:
+        for match in re.finditer(rf"[{_HAN}]+", name):
+            run, offset = match.group(), match.start()
+            for word, start, end in vocab.words(run):
+                if ("w:" + word in terms or "p:" + pinyin(word) in terms
+                        or (len(word) >= 3 and "i:" + initials(word) in terms)):
+                    marked[offset + start:offset + end] = [True] * (end - start)
+            for i, bg in enumerate(bigrams(run)):
+                if "b:" + bg in terms:
+                    marked[offset + i:offset + i + 2] = [True, True]
+    out, open_ = [], False
+    for ch, on in zip(name, marked, strict=True):
+        if on and not open_:
+            out.append("<mark>")
+        elif not on and open_:
+            out.append("</mark>")
+        open_ = on
+        out.append(html.escape(ch))
+    if open_:
+        out.append("</mark>")
+    return "".join(out)
+
+
+# --- The process's vocabulary, rebuilt when the catalogue or synonyms change ---
+
+_lock = threading.Lock()
+_cached: dict = {"stamp": None, "vocab": None, "checked": 0.0}
+CHECK_SECONDS = 5.0  # how often a process asks whether the catalogue changed
+
+
+def current_vocabulary() -> Vocabulary:
+    from .catalogue import catalogue_stamp, vocabulary_sources
+
+    now = time.monotonic()
+    if _cached["vocab"] is not None and now - _cached["checked"] < CHECK_SECONDS:
+        return _cached["vocab"]
+    with _lock:
+        stamp = catalogue_stamp()
+        if _cached["vocab"] is None or stamp != _cached["stamp"]:
+            records, groups = vocabulary_sources()
+            _cached["vocab"] = build_vocabulary(records, groups)
+            _cached["stamp"] = stamp
+        _cached["checked"] = time.monotonic()
+        return _cached["vocab"]
+
+
+def invalidate() -> None:
+    """After synonyms change in this process: the next search rebuilds at once."""
+    _cached["checked"] = 0.0

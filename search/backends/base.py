@@ -1,0 +1,50 @@
+"""What every search backend answers, whatever it runs on."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Fields of a document a result needs (both backends return exactly these).
+RESULT_FIELDS = ("doc_id", "code", "name", "standard_name", "point_slug", "department", "badges", "url",
+                 "targets", "themes", "visits", "online")
+FACETS = ("theme", "department", "target", "visits", "online")
+
+
+class BackendUnavailable(Exception):
+    """The backend cannot answer now (server down, timeout): the caller falls back."""
+
+
+@dataclass
+class Hit:
+    score: float
+    doc: dict
+
+
+@dataclass
+class Answer:
+    total: int  # matching items (distinct codes)
+    hits: list[Hit]
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+
+
+@dataclass
+class Scope:
+    """Which documents a search may see: one point's, or its county network's."""
+
+    point_id: int
+    schema_name: str
+    county_code: str
+    network: bool
+
+
+def facet_list(counts: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
+    """Both backends' raw counts in one order: most first, then by value."""
+    out = {}
+    for name in FACETS:
+        values = counts.get(name, {})
+        if name == "visits":
+            rows = [{"value": v, "count": values.get(v, 0)} for v in ("0", "1")]
+        else:
+            rows = [{"value": v, "count": n} for v, n in values.items() if n]
+            rows.sort(key=lambda r: (-r["count"], r["value"]))
+        out[name] = rows
+    return out

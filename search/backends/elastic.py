@@ -1,0 +1,213 @@
+"""The Elasticsearch backend: one index for the whole network behind an alias,
+documents routed by the point's schema, ids "<schema>:<code>".
+
+Only core field types and queries are used (keyword, integer, geo_point,
+constant_score, collapse, cardinality), because the integration-test
+distribution has no analysis plugins: terms come from search.analysis. Each
+weight class of a document's terms is one keyword field (t40 … t1); a query
+term t of weight q becomes, for every class c, a clause "t<c> holds t" worth
+q × c, so the bool query's sum is exactly the PostgreSQL backend's score.
+"""
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from django.conf import settings
+from django.utils import timezone
+
+from .. import analysis
+from ..query import SearchParams
+from .base import FACETS, RESULT_FIELDS, Answer, BackendUnavailable, Hit, Scope, facet_list
+
+log = logging.getLogger(__name__)
+
+KEYWORD = {"type": "keyword"}
+STORED = {"type": "keyword", "index": False, "doc_values": False}
+MAPPINGS = {
+    "dynamic": "strict",
+    "properties": {
+        "doc_id": KEYWORD, "point_id": {"type": "integer"}, "schema_name": KEYWORD, "point_slug": KEYWORD,
+        "tier": KEYWORD, "region_code": KEYWORD, "county_code": KEYWORD, "location": {"type": "geo_point"},
+        "code": KEYWORD, "name": STORED, "standard_name": STORED, "department": KEYWORD, "targets": KEYWORD,
+        "themes": KEYWORD, "visits": {"type": "integer"}, "online": KEYWORD, "promised_days": {"type": "integer"},
+        "badges": {"type": "object", "enabled": False}, "url": STORED,
+        "suggest_name": KEYWORD, "suggest_alias": KEYWORD,
+        **{f"t{c}": KEYWORD for c in analysis.CLASSES},
+    },
+}
+
+
+def es_source(doc: dict) -> dict:
+    """A stored document (search.documents.build) as Elasticsearch keeps it."""
+    source = {key: doc[key] for key in MAPPINGS["properties"] if key in doc}
+    if doc.get("latitude") is not None and doc.get("longitude") is not None:
+        source["location"] = {"lat": doc["latitude"], "lon": doc["longitude"]}
+    for c in analysis.CLASSES:
+        source[f"t{c}"] = sorted(t for t, w in doc["weights"].items() if w == c)
+    return source
+
+
+@cache
+def client():
+    from elasticsearch import Elasticsearch
+
+    # No retries and a short timeout: a search falls back to PostgreSQL at once.
+    return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=settings.SEARCH_ES_TIMEOUT, max_retries=0,
+                         retry_on_timeout=False)
+
+
+def alias() -> str:
+    return settings.SEARCH_ES_ALIAS
+
+
+def _unavailable(exc: Exception) -> BackendUnavailable:
+    return BackendUnavailable(f"Elasticsearch: {type(exc).__name__}: {exc}"[:300])
+
+
+def _call(fn, *args, **kwargs):
+    from elasticsearch import ApiError, TransportError
+
+    try:
+        return fn(*args, **kwargs)
+    except (TransportError, ApiError, OSError) as exc:
+        raise _unavailable(exc) from exc
+
+
+class ElasticBackend:
+    name = "elasticsearch"
+
+    # --- reading -----------------------------------------------------------------
+
+    def _filters(self, scope: Scope, params: SearchParams) -> list[dict]:
+        if scope.network:
+            clauses = [{"term": {"county_code": scope.county_code}}]
+        else:
+            clauses = [{"term": {"schema_name": scope.schema_name}}]
+        filters = params.filters()
+        for name, field in (("theme", "themes"), ("department", "department"), ("target", "targets"),
+                            ("online", "online")):
+            if name in filters:
+                clauses.append({"term": {field: filters[name]}})
+        if "visits" in filters:
+            clauses.append({"range": {"visits": {"lte": filters["visits"]}}})
+        return clauses
+
+    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery) -> Answer:
+        if query.empty:
+            return Answer(total=0, hits=[], facets=facet_list({}))
+        should = [
+            {"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
+            for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES
+        ]
+        distinct = {"cardinality": {"field": "code", "precision_threshold": 40000}}
+        aggs = {
+            "total": distinct,
+            "theme": {"terms": {"field": "themes", "size": 100}, "aggs": {"n": distinct}},
+            "department": {"terms": {"field": "department", "size": 100}, "aggs": {"n": distinct}},
+            "target": {"terms": {"field": "targets", "size": 10}, "aggs": {"n": distinct}},
+            "online": {"terms": {"field": "online", "size": 10}, "aggs": {"n": distinct}},
+            "visits0": {"filter": {"term": {"visits": 0}}, "aggs": {"n": distinct}},
+            "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, "aggs": {"n": distinct}},
+        }
+        body = {
+            "query": {"bool": {"filter": self._filters(scope, params), "should": should,
+                               "minimum_should_match": 1}},
+            "min_score": analysis.MIN_SCORE,
+            "sort": [{"_score": "desc"}, {"code": "asc"}, {"doc_id": "asc"}],
+            "track_scores": True,
+            "from": params.offset, "size": params.size,
+            "_source": [f for f in RESULT_FIELDS],
+            "aggs": aggs,
+        }
+        if scope.network:
+            body["collapse"] = {"field": "code"}
+        routing = None if scope.network else scope.schema_name
+        found = _call(client().search, index=alias(), routing=routing, **body)
+        aggregations = found["aggregations"]
+        counts = {name: {b["key"]: b["n"]["value"] for b in aggregations[name]["buckets"]}
+                  for name in FACETS if name != "visits"}
+        counts["visits"] = {"0": aggregations["visits0"]["n"]["value"], "1": aggregations["visits1"]["n"]["value"]}
+        hits = [Hit(float(h["_score"]), h["_source"]) for h in found["hits"]["hits"]]
+        return Answer(total=int(aggregations["total"]["value"]), hits=hits, facets=facet_list(counts))
+
+    def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
+        if not prefix:
+            return []
+        body = {
+            "query": {"bool": {
+                "filter": [{"term": {"schema_name": scope.schema_name}}],
+                "should": [
+                    {"constant_score": {"filter": {"prefix": {"suggest_name": prefix}}, "boost": 2}},
+                    {"constant_score": {"filter": {"prefix": {"suggest_alias": prefix}}, "boost": 1}},
+                ],
+                "minimum_should_match": 1,
+            }},
+            "sort": [{"_score": "desc"}, {"code": "asc"}],
+            "track_scores": True,
+            "size": size, "_source": ["code", "name", "url"],
+        }
+        found = _call(client().search, index=alias(), routing=scope.schema_name, **body)
+        return [{"code": h["_source"]["code"], "name": h["_source"]["name"], "url": h["_source"]["url"]}
+                for h in found["hits"]["hits"]]
+
+    # --- writing -----------------------------------------------------------------
+
+    def write_indexes(self) -> list[str]:
+        """The physical indexes that take writes now (two while reindexing)."""
+        from ..models import ElasticIndexState
+
+        state = ElasticIndexState.objects.filter(alias=alias()).first()
+        if state is None or not state.write_indexes:
+            return [self.ensure_index()]
+        return list(state.write_indexes)
+
+    def ensure_index(self) -> str:
+        """The index behind the alias, created (with the alias) on first use."""
+        from ..models import ElasticIndexState
+
+        es = client()
+        existing = _call(es.indices.get_alias, name=alias(), ignore_unavailable=True)
+        if existing:
+            index = sorted(existing)[-1]
+        else:
+            index = self.create_index()
+            _call(es.indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
+        ElasticIndexState.objects.update_or_create(alias=alias(), defaults={"write_indexes": [index]})
+        return index
+
+    def create_index(self) -> str:
+        name = f"{alias()}-{timezone.now():%Y%m%d%H%M%S%f}"
+        _call(client().indices.create, index=name, mappings=MAPPINGS, settings={
+            "number_of_shards": settings.SEARCH_ES_SHARDS, "number_of_replicas": settings.SEARCH_ES_REPLICAS,
+            "refresh_interval": "1s",
+        })
+        return name
+
+    def write(self, docs: list[dict], deleted: list[tuple[str, str]], indexes: list[str] | None = None) -> None:
+        """Index `docs` and delete `deleted` ((doc_id, schema) pairs) in every write index, in one bulk."""
+        from elasticsearch import helpers
+
+        actions = []
+        for index in indexes or self.write_indexes():
+            for doc in docs:
+                actions.append({"_op_type": "index", "_index": index, "_id": doc["doc_id"],
+                                "_routing": doc["schema_name"], "_source": es_source(doc)})
+            for doc_id, schema in deleted:
+                actions.append({"_op_type": "delete", "_index": index, "_id": doc_id, "_routing": schema})
+        if not actions:
+            return
+        refresh = "wait_for" if settings.SEARCH_ES_REFRESH else False
+        try:
+            _ok, errors = helpers.bulk(client(), actions, refresh=refresh, raise_on_error=False,
+                                       raise_on_exception=True, request_timeout=settings.SEARCH_ES_BULK_TIMEOUT)
+        except Exception as exc:  # connection errors arrive wrapped in several ways
+            raise _unavailable(exc) from exc
+        real = [e for e in errors if not (e.get("delete", {}).get("status") == 404)]
+        if real:
+            raise BackendUnavailable(f"Elasticsearch bulk errors: {str(real[:3])[:300]}")
+
+    def delete_point(self, schema_name: str) -> None:
+        for index in self.write_indexes():
+            _call(client().delete_by_query, index=index, routing=schema_name,
+                  query={"term": {"schema_name": schema_name}}, refresh=True, conflicts="proceed")

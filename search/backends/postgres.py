@@ -1,0 +1,111 @@
+"""The PostgreSQL backend: one table in public (search_searchdocument), a GIN
+index over each document's terms and a trigram index for suggestions.
+
+A search is one statement: candidates come from the GIN index (`terms && …`),
+each gets the score of search.analysis (query weight × document weight,
+summed), and the same statement returns the page, the total and the facets,
+all counted as distinct items so that a network search counts each item once.
+"""
+from __future__ import annotations
+
+from django.db import connection
+
+from .. import analysis
+from ..query import SearchParams
+from .base import RESULT_FIELDS, Answer, Hit, Scope, facet_list
+
+TABLE = "search_searchdocument"
+
+
+def _where(scope: Scope, params: SearchParams) -> tuple[list[str], list]:
+    clauses, args = [], []
+    if scope.network:
+        clauses.append("county_code = %s")
+        args.append(scope.county_code)
+    else:
+        clauses.append("point_id = %s")
+        args.append(scope.point_id)
+    filters = params.filters()
+    if "theme" in filters:
+        clauses.append("themes @> ARRAY[%s]::varchar[]")
+        args.append(filters["theme"])
+    if "department" in filters:
+        clauses.append("department = %s")
+        args.append(filters["department"])
+    if "target" in filters:
+        clauses.append("targets @> ARRAY[%s]::varchar[]")
+        args.append(filters["target"])
+    if "visits" in filters:
+        clauses.append("visits <= %s")
+        args.append(filters["visits"])
+    if "online" in filters:
+        clauses.append("online = %s")
+        args.append(filters["online"])
+    return clauses, args
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery) -> Answer:
+        if query.empty:
+            return Answer(total=0, hits=[], facets=facet_list({}))
+        terms = sorted(query.terms)
+        score_sql = " + ".join(["COALESCE((weights ->> %s)::int, 0) * %s"] * len(terms))
+        score_args = [value for term in terms for value in (term, query.terms[term])]
+        where, where_args = _where(scope, params)
+        sql = f"""
+            WITH scored AS (
+                SELECT doc_id, code, themes, department, targets, visits, online, ({score_sql}) AS score
+                FROM {TABLE} WHERE terms && %s::text[] AND {' AND '.join(where)}
+            ), matched AS MATERIALIZED (SELECT * FROM scored WHERE score >= %s),
+            best AS (
+                SELECT DISTINCT ON (code) doc_id, code, score FROM matched ORDER BY code, score DESC, doc_id
+            )
+            (SELECT 'hit', doc_id, score FROM best ORDER BY score DESC, code LIMIT %s OFFSET %s)
+            UNION ALL SELECT 'total', '', count(*) FROM best
+            UNION ALL SELECT 'theme', t, count(DISTINCT code) FROM matched, unnest(themes) t GROUP BY t
+            UNION ALL SELECT 'department', department, count(DISTINCT code) FROM matched GROUP BY department
+            UNION ALL SELECT 'target', t, count(DISTINCT code) FROM matched, unnest(targets) t GROUP BY t
+            UNION ALL SELECT 'visits', '0', count(DISTINCT code) FILTER (WHERE visits = 0) FROM matched
+            UNION ALL SELECT 'visits', '1', count(DISTINCT code) FILTER (WHERE visits <= 1) FROM matched
+            UNION ALL SELECT 'online', online, count(DISTINCT code) FROM matched GROUP BY online
+        """
+        args = [*score_args, terms, *where_args, analysis.MIN_SCORE, params.size, params.offset]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, args)
+            rows = cursor.fetchall()
+        hits, total, counts = [], 0, {}
+        for kind, value, number in rows:
+            if kind == "hit":
+                hits.append((value, float(number)))
+            elif kind == "total":
+                total = int(number)
+            else:
+                counts.setdefault(kind, {})[value] = int(number)
+        docs = self._docs([doc_id for doc_id, _ in hits])
+        return Answer(total=total, hits=[Hit(score, docs[doc_id]) for doc_id, score in hits if doc_id in docs],
+                      facets=facet_list(counts))
+
+    def _docs(self, doc_ids: list[str]) -> dict[str, dict]:
+        from ..models import SearchDocument
+
+        if not doc_ids:
+            return {}
+        return {row["doc_id"]: row for row in
+                SearchDocument.objects.filter(doc_id__in=doc_ids).values(*RESULT_FIELDS)}
+
+    def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
+        if not prefix:
+            return []
+        pattern = prefix.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        sql = f"""
+            SELECT code, name, url,
+                   CASE WHEN EXISTS (SELECT 1 FROM unnest(suggest_name) k WHERE k LIKE %s) THEN 2 ELSE 1 END AS score
+            FROM {TABLE}
+            WHERE point_id = %s AND suggest_text LIKE %s
+            ORDER BY score DESC, code LIMIT %s
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pattern, scope.point_id, "%\n" + pattern, size])
+            return [{"code": code, "name": name, "url": url} for code, name, url, _ in cursor.fetchall()]

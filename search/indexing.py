@@ -1,0 +1,157 @@
+"""Keeping both indexes in step with the points' live guides.
+
+A change to a guide (publish, unpublish, move, delete, adoption, propagation)
+writes an `IndexChange` row in the same transaction as the change (the
+outbox) and, after commit, queues `search.tasks.apply_changes` for the point.
+That task, one point at a time (an advisory lock), rebuilds the point's
+documents for the changed codes from what is live *now* — so running it twice,
+or late, is harmless — stores them in PostgreSQL, then writes them to
+Elasticsearch. If Elasticsearch is down the rows stay, marked `stored`, and
+beat's `apply_pending` retries until it takes them: nothing is lost, and since
+every write sends the current document, nothing is left stale.
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import connection, transaction
+from django.db.models import F
+from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
+
+from tenants.models import ServicePoint
+
+from . import analysis, backends, documents
+from .backends.base import BackendUnavailable
+from .models import IndexChange, SearchDocument
+
+log = logging.getLogger("search")
+LOCK_SPACE = 7301  # advisory lock space of search indexing (key 2: the point id)
+
+
+def _current_point() -> ServicePoint | None:
+    tenant = getattr(connection, "tenant", None)
+    return tenant if isinstance(tenant, ServicePoint) and tenant.pk else None
+
+
+def queue_changes(codes, point: ServicePoint | None = None) -> None:
+    """Record that these guides of the point changed; index them after commit."""
+    point = point or _current_point()
+    codes = sorted(set(codes))
+    if point is None or not codes:
+        return
+    IndexChange.objects.bulk_create([IndexChange(point_id=point.pk, code=code) for code in codes])
+    point_id = point.pk
+    transaction.on_commit(lambda: _send(point_id))
+
+
+def _send(point_id: int) -> None:
+    from .tasks import apply_changes
+
+    try:
+        # From public: the task enters the point's schema itself.
+        with schema_context(get_public_schema_name()):
+            apply_changes.delay(point_id)
+    except Exception:  # broker down: the rows wait for beat's apply_pending
+        log.warning("search: index task for point %s not queued; apply_pending will run it", point_id,
+                    exc_info=True)
+
+
+def _lock(point_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, point_id])
+
+
+def apply_changes(point_id: int) -> dict[str, int]:
+    """Bring the point's changed documents up to date in both indexes."""
+    point = ServicePoint.objects.filter(pk=point_id).first()
+    if point is None:
+        return {"stored": 0, "sent": 0}
+    with transaction.atomic():
+        _lock(point_id)
+        fresh = list(IndexChange.objects.filter(point_id=point_id, stored=False).values_list("pk", "code"))
+        if fresh:
+            store(point, {code for _, code in fresh})
+            IndexChange.objects.filter(pk__in=[pk for pk, _ in fresh]).update(stored=True)
+        sent = _send_to_elastic(point)
+    return {"stored": len(fresh), "sent": sent}
+
+
+def store(point: ServicePoint, codes: set[str]) -> list[dict]:
+    """Rebuild the PostgreSQL documents of these codes from the live guides."""
+    vocab = analysis.current_vocabulary()
+    with tenant_context(point):
+        docs = [documents.build(vocab, point, page) for page in documents.live_guides(codes)]
+    live = {doc["code"] for doc in docs}
+    SearchDocument.objects.filter(point_id=point.pk, code__in=codes - live).delete()
+    _upsert(docs)
+    return docs
+
+
+def _upsert(docs: list[dict]) -> None:
+    if not docs:
+        return
+    fields = [f for f in docs[0] if f not in ("doc_id", "point_id")]
+    SearchDocument.objects.bulk_create([SearchDocument(**doc) for doc in docs], update_conflicts=True,
+                                       unique_fields=["doc_id"], update_fields=fields + ["point"])
+
+
+def _send_to_elastic(point: ServicePoint) -> int:
+    """Write the point's stored-but-not-sent changes to Elasticsearch; the rows
+    are removed only when it took them."""
+    pending = list(IndexChange.objects.filter(point_id=point.pk, stored=True).values_list("pk", "code"))
+    if not pending:
+        return 0
+    if not backends.elastic_enabled():
+        IndexChange.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+        return 0
+    codes = {code for _, code in pending}
+    docs = list(SearchDocument.objects.filter(point_id=point.pk, code__in=codes).values())
+    gone = codes - {doc["code"] for doc in docs}
+    try:
+        backends.elastic.write(docs, [(documents.doc_id(point, code), point.schema_name) for code in gone])
+    except BackendUnavailable as exc:
+        IndexChange.objects.filter(pk__in=[pk for pk, _ in pending]).update(attempts=F("attempts") + 1)
+        log.warning("search: Elasticsearch did not take %s changes of %s, will retry (%s)",
+                    len(pending), point.slug, exc)
+        return 0
+    IndexChange.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
+    return len(docs) + len(gone)
+
+
+def apply_pending() -> int:
+    """Beat: every point with changes still waiting (a task lost, the broker or
+    Elasticsearch down). Returns how many points were handled."""
+    point_ids = sorted(set(IndexChange.objects.values_list("point_id", flat=True)))
+    for point_id in point_ids:
+        try:
+            apply_changes(point_id)
+        except Exception:  # one point's failure must not stop the others
+            log.exception("search: applying pending changes of point %s failed", point_id)
+    return len(point_ids)
+
+
+def rebuild_point(point: ServicePoint) -> tuple[int, list[tuple[str, str]]]:
+    """Every document of the point, from its live guides, in one transaction
+    (readers see the old set until it commits, never an empty one). Returns
+    how many, and the (doc_id, schema) of documents that went."""
+    with transaction.atomic():
+        _lock(point.pk)
+        vocab = analysis.current_vocabulary()
+        with tenant_context(point):
+            docs = [documents.build(vocab, point, page) for page in documents.live_guides()]
+        stale = SearchDocument.objects.filter(point_id=point.pk).exclude(doc_id__in=[d["doc_id"] for d in docs])
+        gone = [(doc_id, point.schema_name) for doc_id in stale.values_list("doc_id", flat=True)]
+        stale.delete()
+        _upsert(docs)
+        return len(docs), gone
+
+
+def forget_point(point: ServicePoint) -> None:
+    """A point deleted: its documents go from both indexes."""
+    SearchDocument.objects.filter(point_id=point.pk).delete()
+    IndexChange.objects.filter(point_id=point.pk).delete()
+    if backends.elastic_enabled():
+        try:
+            backends.elastic.delete_point(point.schema_name)
+        except BackendUnavailable:
+            log.warning("search: Elasticsearch did not drop the documents of %s; run reindex", point.slug)

@@ -1,0 +1,179 @@
+"""Searching the catalogue: the one entry point for the API, the results page,
+benchmarks and tests. Backend-independent work happens here: query analysis,
+the nearest accepting points (from public's adoptions), highlighting, the
+no-result help and the search log."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import Count
+from django.utils import timezone
+from rapidfuzz import fuzz, process
+
+from tenants.models import PointStatus, ServicePoint
+
+from . import analysis, backends
+from .backends.base import Scope
+from .models import SearchClick, SearchDocument, SearchLog
+from .query import SearchParams
+
+EARTH_RADIUS_KM = 6371.0088
+NEAREST_PER_ITEM = 3
+# Digit runs that may be an ID card, phone or case number never reach the log.
+_PERSONAL = re.compile(r"\d{6,}[\dxX]*")
+
+UrlFor = Callable[[str, str], str]  # (point slug, path) → absolute URL on the point's host
+
+
+def scope_for(point: ServicePoint, params: SearchParams) -> Scope:
+    return Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.region_code[:6],
+                 network=params.scope == "network")
+
+
+def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, float | None]:
+    if params.lat is not None:
+        return params.lat, params.lng
+    if point.latitude is None or point.longitude is None:
+        return None, None
+    return float(point.latitude), float(point.longitude)
+
+
+def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: bool = True) -> dict:
+    vocab = analysis.current_vocabulary()
+    query = analysis.analyse_query(vocab, params.q)
+    scope = scope_for(point, params)
+    answer, backend = backends.run("search", scope, params, query)
+    lat, lng = origin(point, params)
+    codes = [hit.doc["code"] for hit in answer.hits]
+    nearest = nearest_points(point, codes, lat, lng) if scope.network else {}
+    here_km = _distance(lat, lng, point)
+    results = []
+    for hit in answer.hits:
+        doc = hit.doc
+        name = doc["standard_name"] if scope.network else doc["name"]
+        where = nearest.get(doc["code"]) or []
+        first = where[0] if where else {"slug": point.slug, "distance_km": here_km}
+        results.append({
+            "code": doc["code"],
+            "name": name,
+            "highlight": analysis.highlight(vocab, name, query),
+            "point": first["slug"],
+            "url": url_for(first["slug"], doc["url"]),
+            "score": hit.score,
+            "distance_km": first["distance_km"],
+            "badges": [b["label"] for b in doc["badges"]],
+            "department": doc["department"],
+            "nearest": [{**p, "url": url_for(p["slug"], doc["url"])} for p in where],
+        })
+    out = {"query": params.q, "total": answer.total, "backend": backend, "scope": params.scope,
+           "page": params.page, "size": params.size, "results": results, "facets": answer.facets}
+    if answer.total == 0:
+        out["help"] = no_result_help(point, query, url_for)
+    if log:
+        SearchLog.objects.create(point=point, query=mask(params.q)[:100], scope=params.scope, total=answer.total,
+                                 backend=backend)
+    return out
+
+
+def suggest(point: ServicePoint, prefix: str, url_for: UrlFor, size: int = 10) -> dict:
+    key = analysis.normalize(prefix).replace(" ", "")[:30]
+    scope = Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.region_code[:6],
+                  network=False)
+    found, backend = backends.run("suggest", scope, key, size) if key else ([], "none")
+    return {"query": prefix[:30], "backend": backend,
+            "suggestions": [{**s, "url": url_for(point.slug, s["url"])} for s in found]}
+
+
+def mask(text: str) -> str:
+    return _PERSONAL.sub(lambda m: "*" * len(m.group()), text)
+
+
+def _distance(lat, lng, point: ServicePoint) -> float | None:
+    if lat is None or point.latitude is None or point.longitude is None:
+        return None
+    from cms.guide_view import distance_km
+
+    return round(distance_km(lat, lng, float(point.latitude), float(point.longitude)), 1)
+
+
+def nearest_points(point: ServicePoint, codes: list[str], lat, lng) -> dict[str, list[dict]]:
+    """code → the active points of the county network offering it, nearest
+    first (then by region code), at most NEAREST_PER_ITEM; one query."""
+    if not codes:
+        return {}
+    distance = "NULL::float"
+    args: list = []
+    if lat is not None:
+        distance = ("2 * %s * asin(least(1, sqrt(power(sin(radians(p.latitude::float - %s) / 2), 2)"
+                    " + cos(radians(%s)) * cos(radians(p.latitude::float))"
+                    " * power(sin(radians(p.longitude::float - %s) / 2), 2))))")
+        args = [EARTH_RADIUS_KM, lat, lat, lng]
+    sql = f"""
+        SELECT code, slug, name, tier, address, phone, km FROM (
+            SELECT i.code, p.slug, p.name, p.tier, p.address, p.phone, p.region_code, d.km,
+                   row_number() OVER (PARTITION BY i.code ORDER BY d.km NULLS LAST, p.region_code) AS n
+            FROM standards_adoption a
+            JOIN standards_standarditem i ON i.id = a.item_id
+            JOIN tenants_servicepoint p ON p.id = a.point_id
+            CROSS JOIN LATERAL (SELECT {distance} AS km) d
+            WHERE i.code = ANY(%s) AND p.region_code LIKE %s AND p.status = %s
+        ) ranked WHERE n <= %s ORDER BY code, n
+    """
+    args += [codes, point.region_code[:6] + "%", PointStatus.ACTIVE, NEAREST_PER_ITEM]
+    out: dict[str, list[dict]] = {}
+    tiers = dict(ServicePoint._meta.get_field("tier").choices)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, args)
+        for code, slug, name, tier, address, phone, km in cursor.fetchall():
+            out.setdefault(code, []).append({
+                "slug": slug, "name": name, "tier": tiers.get(tier, tier), "address": address, "phone": phone,
+                "distance_km": None if km is None else round(km, 1),
+            })
+    return out
+
+
+def no_result_help(point: ServicePoint, query: analysis.AnalysedQuery, url_for: UrlFor) -> dict:
+    """The point's items closest to what was typed, and the ones most looked for."""
+    docs = list(SearchDocument.objects.filter(point_id=point.pk)
+                .values("code", "name", "url", "suggest_name", "suggest_alias"))
+    choices = {}
+    for doc in docs:
+        for key in doc["suggest_name"] + doc["suggest_alias"]:
+            choices[(doc["code"], key)] = key
+    closest, seen = [], set()
+    if query.text and choices:
+        found = process.extract(query.text.replace(" ", ""), choices, scorer=fuzz.WRatio, limit=30,
+                                score_cutoff=50)
+        by_code = {doc["code"]: doc for doc in docs}
+        for _key, _score, (code, _k) in found:
+            if code not in seen:
+                seen.add(code)
+                closest.append(by_code[code])
+            if len(closest) == 5:
+                break
+    return {
+        "closest": [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in closest],
+        "popular": popular(point, url_for, exclude=seen),
+    }
+
+
+def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5) -> list[dict]:
+    """Most clicked at this point in the last 30 days; filled up with the items
+    most points of the network offer."""
+    since = timezone.now() - timedelta(days=30)
+    ranked = list(SearchClick.objects.filter(point=point, created_at__gte=since).values("code")
+                  .annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
+    docs = {d["code"]: d for d in SearchDocument.objects.filter(point_id=point.pk).values("code", "name", "url")}
+    if len(ranked) < limit:
+        common = (SearchDocument.objects.filter(county_code=point.region_code[:6], code__in=list(docs))
+                  .values("code").annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
+        ranked += [c for c in common if c not in ranked]
+    picked = [docs[c] for c in ranked if c in docs and c not in exclude][:limit]
+    return [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in picked]
+
+
+def record_click(point: ServicePoint, query: str, code: str, rank: int) -> None:
+    SearchClick.objects.create(point=point, query=mask(query)[:100], code=code[:32], rank=max(0, min(rank, 999)))

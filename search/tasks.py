@@ -1,0 +1,16 @@
+"""Celery tasks of search. They run in public and enter a point's schema themselves."""
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import indexing
+
+
+@shared_task(acks_late=True)
+def apply_changes(point_id: int) -> dict[str, int]:
+    return indexing.apply_changes(point_id)
+
+
+@shared_task
+def apply_pending() -> int:
+    return indexing.apply_pending()

@@ -1,0 +1,139 @@
+"""Search on a point's host: the JSON API (documented in openapi.json), the
+results page (works without JavaScript), and the click redirect that feeds
+the search log. Views parse and render; search.service does the work."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from standards import content as elements
+from tenants.links import point_url
+from tenants.models import ServicePoint
+
+from . import service
+from .query import ParamError, parse
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+FACET_LABELS = {"theme": "主题", "department": "部门", "target": "服务对象", "visits": "跑动次数", "online": "网办深度"}
+VISITS_LABELS = {"0": "不用跑", "1": "最多跑一次"}
+BADGE_KEYS = {"最多跑一次": "visits", "零跑腿": "visits", "全程网办": "online", "即办": "instant"}
+
+
+def _point(request) -> ServicePoint:
+    point = getattr(request, "point", None)
+    if point is None:
+        raise Http404("请在服务点的网址上搜索")
+    return point
+
+
+def _url_for(request):
+    hosts = {}
+
+    def url_for(slug: str, path: str) -> str:
+        if slug not in hosts:
+            hosts[slug] = point_url(request, ServicePoint(slug=slug), "")
+        return hosts[slug] + path
+
+    return url_for
+
+
+def _error(exc: ParamError) -> JsonResponse:
+    return JsonResponse({"error": {"param": exc.param, "message": exc.message}}, status=400,
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def api_search(request):
+    point = _point(request)
+    try:
+        params = parse(request.GET)
+    except ParamError as exc:
+        return _error(exc)
+    return JsonResponse(service.search(point, params, _url_for(request)), json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def api_suggest(request):
+    point = _point(request)
+    return JsonResponse(service.suggest(point, request.GET.get("q", ""), _url_for(request)),
+                        json_dumps_params={"ensure_ascii": False})
+
+
+@require_GET
+def openapi(request):
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")
+
+
+@require_GET
+def click(request, code: str):
+    """A result link: log the click, then go to the guide at the point the result named."""
+    point = _point(request)
+    target = ServicePoint.objects.filter(slug=request.GET.get("at") or point.slug,
+                                         region_code__startswith=point.region_code[:6]).first() or point
+    try:
+        rank = int(request.GET.get("rank", "0"))
+    except ValueError:
+        rank = 0
+    service.record_click(point, request.GET.get("q", "")[:100], code.upper(), rank)
+    return HttpResponseRedirect(point_url(request, target, f"/items/{code.upper()}/"))
+
+
+@require_GET
+def results(request):
+    """/search/: the form's target. Bad parameters are said on the page, with status 400."""
+    point = _point(request)
+    context = {"point": point, "q": request.GET.get("q", "")[:100], "themes": elements.THEMES,
+               "online_levels": elements.ONLINE_LEVELS, "answer": None, "error": None}
+    status = 200
+    try:
+        params = parse(request.GET, require_query=False)
+    except ParamError as exc:
+        context["error"], status = exc.message, 400
+    else:
+        context["params"] = params
+        if params.q:
+            answer = service.search(point, params, _url_for(request))
+            _add_links(answer, request, params)
+            context["answer"] = answer
+    return render(request, "search/results.html", context, status=status)
+
+
+def _add_links(answer: dict, request, params) -> None:
+    """Click-logging links for results, and facet links that keep the other parameters."""
+    base = {k: v for k, v in request.GET.items() if k not in ("page",)}
+    offset = (params.page - 1) * params.size
+    for n, result in enumerate(answer["results"], start=1):
+        result["link"] = f"/search/go/{result['code']}/?" + urlencode(
+            {"q": params.q, "rank": offset + n, "at": result["point"]})
+    answer["first_rank"] = offset + 1
+    for result in answer["results"]:
+        result["badge_items"] = [{"key": BADGE_KEYS.get(label, "visits"), "label": label} for label in result["badges"]]
+    groups = []
+    for name, rows in answer["facets"].items():
+        shown = []
+        for row in rows:
+            selected = base.get(name) == row["value"]
+            if not row["count"] and not selected:
+                continue
+            query = {k: v for k, v in base.items() if k != name}
+            if not selected:
+                query[name] = row["value"]
+            label = VISITS_LABELS.get(row["value"], row["value"]) if name == "visits" else row["value"]
+            shown.append({**row, "label": label, "link": "?" + urlencode(query), "selected": selected})
+        if shown:
+            groups.append({"name": name, "label": FACET_LABELS[name], "rows": shown})
+    answer["facet_groups"] = groups
+    pages = max(1, -(-answer["total"] // params.size))
+    answer["pages"] = pages
+    answer["prev_link"] = "?" + urlencode({**base, "page": params.page - 1}) if params.page > 1 else None
+    answer["next_link"] = "?" + urlencode({**base, "page": params.page + 1}) if params.page < pages else None
+    answer["scope_link"] = "?" + urlencode({**base, "scope": "point" if params.scope == "network" else "network"})
+
+
+def load_openapi() -> dict:
+    return json.loads(OPENAPI.read_text("utf-8"))

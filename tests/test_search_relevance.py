@@ -1,0 +1,68 @@
+"""Does search put the right item first for what citizens type? The relevance
+set (tests/search_relevance.py, over 100 queries: official names, parts,
+everyday words, pinyin, initials, typos, mixed) over the demo catalogue at a
+county point, against Wagtail's stock search over the same pages. The figures
+are printed (run with -s to see them); the Elasticsearch backend's are in
+test_search_elasticsearch.py."""
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from search import indexing, service
+from search.query import parse
+from tests.relevance import measure, misses, table
+from tests.search_relevance import RELEVANCE
+
+
+@pytest.fixture
+def points(network):
+    indexing.apply_pending()
+    return [network.county, network.township, network.other_township, network.village, network.other_village,
+            network.park]
+
+
+def yimen_ranker(point):
+    """Network search from the county: every tier's items are in the network."""
+    def rank(q: str) -> list[str]:
+        answer = service.search(point, parse({"q": q, "size": "10", "scope": "network"}),
+                                lambda slug, path: path, log=False)
+        return [r["code"] for r in answer["results"]]
+
+    return rank
+
+
+def stock_ranker(points):
+    """Wagtail's own search (its database backend) over the same guide pages:
+    each point's pages searched in its schema, merged by Wagtail's score."""
+    from cms.models import ItemGuidePage
+
+    def rank(q: str) -> list[str]:
+        scored = []
+        for point in points:
+            with tenant_context(point):
+                scored += [(-page._score, page.code) for page in
+                           ItemGuidePage.objects.live().search(q).annotate_score("_score")[:10]]
+        return list(dict.fromkeys(code for _, code in sorted(scored)))
+
+    return rank
+
+
+def test_the_relevance_set_is_broad_enough():
+    kinds = {kind for _, kind, _ in RELEVANCE}
+    assert len(RELEVANCE) >= 80
+    assert kinds == {"official", "partial", "everyday", "pinyin", "initials", "typo", "mixed"}
+
+
+def test_search_puts_the_right_item_first_far_more_often_than_stock_wagtail(points):
+    ours = measure(yimen_ranker(points[0]))
+    stock = measure(stock_ranker(points))
+    print("\n" + table({"yimen (postgres)": ours, "wagtail stock (db)": stock}))
+    print("\n".join(["misses (yimen):", *misses(ours)]))
+    mine, theirs = ours["figures"]["all"], stock["figures"]["all"]
+    assert mine["recall@5"] >= 0.9, misses(ours)
+    assert mine["recall@1"] >= 0.75, misses(ours)
+    for metric in ("recall@1", "recall@5", "mrr"):
+        assert mine[metric] > theirs[metric] + 0.3, metric
+    for kind in ("pinyin", "initials", "mixed", "everyday", "typo"):
+        assert ours["figures"][kind]["recall@5"] >= 0.75, (kind, misses(ours))
