@@ -163,11 +163,34 @@ def client_at():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, tmp_path_factory):
-    """A real Celery worker and Celery beat (heartbeat every second) on the test Redis broker."""
+def search_es():
+    """The run's Elasticsearch node for search (its own data folder, gone afterwards).
+    The Celery worker writes to it; in-process code uses it only where a test
+    says so (`settings.ELASTICSEARCH_URL`), else search runs on PostgreSQL."""
+    import shutil
+    import tempfile
+
+    from infra.local.elasticsearch import LocalElasticsearch
+
+    # Not pytest's tmp_path: /tmp/pytest-of-root is mode 0700 and the node runs as the service user.
+    data_dir = Path(tempfile.mkdtemp(prefix="yimen-es-search-"))
+    port = int(os.environ.get("YIMEN_TEST_ES_PORT") or free_port())
+    node = LocalElasticsearch(ROOT / ".cache" / "elasticsearch", data_dir, port)
+    node.start()
+    yield node
+    node.stop()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, search_es, tmp_path_factory):
+    """A real Celery worker and Celery beat (heartbeat every second, search
+    outbox retried every second) on the test Redis broker, writing search
+    documents to PostgreSQL and to the run's Elasticsearch node."""
     from yimen.celery import app
 
-    env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1"}
+    env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1", "ELASTICSEARCH_URL": search_es.url(),
+           "YIMEN_SEARCH_REFRESH": "1", "YIMEN_SEARCH_PENDING_SECONDS": "1"}
     schedule = tmp_path_factory.mktemp("beat") / "schedule"
     processes = [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",

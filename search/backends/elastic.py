@@ -48,13 +48,16 @@ def es_source(doc: dict) -> dict:
     return source
 
 
-@cache
 def client():
+    return _client(settings.ELASTICSEARCH_URL, settings.SEARCH_ES_TIMEOUT)
+
+
+@cache
+def _client(url: str, timeout: float):
     from elasticsearch import Elasticsearch
 
     # No retries and a short timeout: a search falls back to PostgreSQL at once.
-    return Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=settings.SEARCH_ES_TIMEOUT, max_retries=0,
-                         retry_on_timeout=False)
+    return Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
 
 
 def alias() -> str:
@@ -167,9 +170,8 @@ class ElasticBackend:
         from ..models import ElasticIndexState
 
         es = client()
-        existing = _call(es.indices.get_alias, name=alias(), ignore_unavailable=True)
-        if existing:
-            index = sorted(existing)[-1]
+        if _call(es.indices.exists_alias, name=alias()):
+            index = sorted(_call(es.indices.get_alias, name=alias()))[-1]
         else:
             index = self.create_index()
             _call(es.indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
@@ -199,8 +201,8 @@ class ElasticBackend:
             return
         refresh = "wait_for" if settings.SEARCH_ES_REFRESH else False
         try:
-            _ok, errors = helpers.bulk(client(), actions, refresh=refresh, raise_on_error=False,
-                                       raise_on_exception=True, request_timeout=settings.SEARCH_ES_BULK_TIMEOUT)
+            _ok, errors = helpers.bulk(client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT), actions,
+                                       refresh=refresh, raise_on_error=False, raise_on_exception=True)
         except Exception as exc:  # connection errors arrive wrapped in several ways
             raise _unavailable(exc) from exc
         real = [e for e in errors if not (e.get("delete", {}).get("status") == 404)]

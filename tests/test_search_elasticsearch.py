@@ -1,0 +1,206 @@
+"""Search on a real Elasticsearch node: one index behind an alias, documents
+routed by point with ids that cannot collide; the same answers and ranking as
+the PostgreSQL backend; falling back to PostgreSQL when the node is down and
+catching up, with nothing missing or stale, once it is back (the node is
+really stopped); and a reindex that swaps the alias while searches go on."""
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.test import override_settings
+from django_tenants.utils import tenant_context
+
+from search import backends, indexing, service
+from search.backends.elastic import alias, client, es_source
+from search.models import IndexChange, SearchDocument
+from search.query import parse
+from search.reindexing import reindex
+from tests.relevance import measure, misses, table
+from tests.search_relevance import RELEVANCE
+
+pytestmark = pytest.mark.elasticsearch
+
+
+@pytest.fixture(scope="module")
+def es(search_es, django_db_setup, django_db_blocker):
+    """This module's processes search on Elasticsearch; every point's documents
+    are put into a fresh index first (other modules index on PostgreSQL only)."""
+    from tests.conftest import Network
+
+    with override_settings(ELASTICSEARCH_URL=search_es.url(), SEARCH_ES_REFRESH=True):
+        backends.reset()
+        with django_db_blocker.unblock():
+            network = Network()
+            reindex(progress=lambda line: None)
+        yield network
+    backends.reset()
+
+
+def run(point, backend, **params):
+    params = {"size": "10", **params}
+    answer = getattr(backends, backend).search(service.scope_for(point, parse(params)), parse(params),
+                                                _query(params["q"]))
+    return answer
+
+
+def _query(q):
+    from search import analysis
+
+    return analysis.analyse_query(analysis.current_vocabulary(), q)
+
+
+def ranked(answer):
+    return [(hit.doc["code"], hit.score) for hit in answer.hits]
+
+
+def test_documents_live_in_one_index_behind_the_alias_routed_by_point(es):
+    indices = client().indices.get_alias(name=alias())
+    assert len(indices) == 1
+    doc_id = f"{es.village.schema_name}:YM-MZJ-JF-001"
+    found = client().get(index=alias(), id=doc_id, routing=es.village.schema_name)
+    assert found["_routing"] == es.village.schema_name
+    source = found["_source"]
+    assert (source["point_slug"], source["tier"], source["region_code"]) == (
+        es.village.slug, "village", es.village.region_code)
+    assert source["location"] == {"lat": 28.2, "lon": 112.6}
+    # The same item at two points: two documents, two ids.
+    other = client().get(index=alias(), id=f"{es.other_village.schema_name}:YM-MZJ-JF-001",
+                         routing=es.other_village.schema_name)
+    assert other["_id"] != found["_id"]
+    pg = SearchDocument.objects.filter(county_code=es.county.region_code[:6]).count()
+    in_es = client().count(index=alias(), query={"term": {"county_code": es.county.region_code[:6]}})["count"]
+    assert in_es == pg > 300
+
+
+def test_both_backends_give_the_same_answers_to_the_relevance_set(es):
+    """Same items, same order, same scores, same totals and facets, for every query,
+    at point scope and at network scope."""
+    for q, _kind, _expected in RELEVANCE:
+        for point, scope in ((es.county, "point"), (es.village, "point"), (es.county, "network")):
+            pg, el = run(point, "postgres", q=q, scope=scope), run(point, "elastic", q=q, scope=scope)
+            assert ranked(el) == ranked(pg), (q, scope)
+            assert (el.total, el.facets) == (pg.total, pg.facets), (q, scope)
+    theme = run(es.county, "postgres", q="登记", theme="婚姻登记")
+    assert ranked(run(es.county, "elastic", q="登记", theme="婚姻登记")) == ranked(theme) != []
+    visits = run(es.county, "postgres", q="证明", visits="0", scope="network")
+    assert ranked(run(es.county, "elastic", q="证明", visits="0", scope="network")) == ranked(visits)
+
+
+def test_relevance_on_elasticsearch(es):
+    def rank(q):
+        answer = service.search(es.county, parse({"q": q, "size": "10", "scope": "network"}),
+                                lambda slug, path: path, log=False)
+        assert answer["backend"] == "elasticsearch"
+        return [r["code"] for r in answer["results"]]
+
+    figures = measure(rank)
+    print("\n" + table({"yimen (elasticsearch)": figures}))
+    assert figures["figures"]["all"]["recall@5"] >= 0.9, misses(figures)
+
+
+def test_suggestions_agree(es):
+    for prefix in ("结婚", "jiehun", "sfz", "shenfen", "低保", "ydjy"):
+        scope = service.scope_for(es.county, parse({"q": prefix}))
+        assert backends.elastic.suggest(scope, prefix, 10) == backends.postgres.suggest(scope, prefix, 10), prefix
+
+
+def _rename(point, code, title):
+    from cms.models import ItemGuidePage
+
+    with tenant_context(point):
+        page = ItemGuidePage.objects.get(code=code)
+        page.title = title
+        page.save_revision().publish()
+
+
+def _unpublish(point, code):
+    from cms.models import ItemGuidePage
+
+    with tenant_context(point):
+        ItemGuidePage.objects.get(code=code).unpublish()
+
+
+def _es_docs(point) -> dict[str, dict]:
+    found = client().search(index=alias(), routing=point.schema_name, size=1000,
+                            query={"term": {"schema_name": point.schema_name}})
+    return {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}
+
+
+def _wait(condition, seconds=60, what=""):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.5)
+
+
+def test_node_down_mid_updates_falls_back_then_catches_up_with_nothing_missing_or_stale(
+        es, search_es, celery_worker, caplog):
+    point = es.village
+    codes = sorted(SearchDocument.objects.filter(point=point).values_list("code", flat=True))[:6]
+    _rename(point, codes[0], "停机前改名的事项")  # applied by the worker while the node is up
+    _wait(lambda: not IndexChange.objects.filter(point=point).exists(), what="the first change")
+    assert _es_docs(point)[f"{point.schema_name}:{codes[0]}"]["name"] == "停机前改名的事项"
+
+    search_es.stop()
+    try:
+        _rename(point, codes[1], "停机期间改名甲")
+        _unpublish(point, codes[2])
+        _rename(point, codes[3], "停机期间改名乙")
+        _rename(point, codes[3], "停机期间再改名乙")  # the later one must win
+        _unpublish(point, codes[4])
+        # The worker stores them in PostgreSQL and keeps them for Elasticsearch.
+        _wait(lambda: not IndexChange.objects.filter(point=point, stored=False).exists(), what="PostgreSQL")
+        assert IndexChange.objects.filter(point=point, stored=True).exists()
+        with caplog.at_level("WARNING", logger="search"):
+            answer = service.search(point, parse({"q": "停机期间再改名乙"}), lambda s, p: p, log=False)
+        assert answer["backend"] == "postgres"
+        assert [r["code"] for r in answer["results"]][:1] == [codes[3]]
+        assert "Elasticsearch unavailable" in caplog.text
+    finally:
+        search_es.start()
+    backends.reset()
+    # Beat's apply_pending (every second in tests) sends what waited.
+    _wait(lambda: not IndexChange.objects.filter(point=point).exists(), what="the catch-up")
+    expected = {doc["doc_id"]: es_source(doc) for doc in SearchDocument.objects.filter(point=point).values()}
+    assert _es_docs(point) == expected  # nothing missing, nothing stale, nothing extra
+    assert f"{point.schema_name}:{codes[2]}" not in expected
+    assert expected[f"{point.schema_name}:{codes[3]}"]["name"] == "停机期间再改名乙"
+    answer = service.search(point, parse({"q": "停机期间再改名乙"}), lambda s, p: p, log=False)
+    assert answer["backend"] == "elasticsearch"
+    assert [r["code"] for r in answer["results"]][:1] == [codes[3]]
+
+
+def test_reindex_swaps_the_alias_and_searches_never_come_back_empty(es):
+    before = set(client().indices.get_alias(name=alias()))
+    failures, answers = [], []
+    stop = threading.Event()
+
+    def keep_searching():
+        from django.db import connection
+
+        try:
+            while not stop.is_set():
+                answer = service.search(es.county, parse({"q": "结婚登记"}), lambda s, p: p, log=False)
+                answers.append(answer["backend"])
+                if not answer["results"] or answer["results"][0]["code"] != "YM-MZJ-QR-001":
+                    failures.append(answer)
+        finally:
+            connection.close()
+
+    searcher = threading.Thread(target=keep_searching)
+    searcher.start()
+    lines = []
+    try:
+        result = reindex(progress=lines.append)
+    finally:
+        stop.set()
+        searcher.join(30)
+    after = set(client().indices.get_alias(name=alias()))
+    assert after == {result["index"]} and not after & before
+    assert not client().indices.exists(index=",".join(before))
+    assert answers and not failures and set(answers) == {"elasticsearch"}
+    assert any("别名" in line for line in lines) and any(line.startswith("[") for line in lines)
+    assert client().count(index=alias())["count"] == SearchDocument.objects.count()
