@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from search import backends, indexing, service
+from search import backends, service
 from search.backends.elastic import alias, client, es_source
 from search.models import IndexChange, SearchDocument
 from search.query import parse
