@@ -41,7 +41,8 @@ def reindex(progress=print, points=None) -> dict:
                 count, _gone = indexing.rebuild_point(point)  # takes the point's lock until commit
                 if use_elastic:
                     docs = list(SearchDocument.objects.filter(point_id=point.pk).values())
-                    backends.elastic.write(docs, [], indexes=[new_index])
+                    # No refresh per point: the new index is refreshed once, before the alias moves.
+                    backends.elastic.write(docs, [], indexes=[new_index], refresh=False)
             total += count
             if n == len(points) or n % 10 == 0 or len(points) <= 30:
                 progress(f"[{n}/{len(points)}] {point.slug}：{count} 个文档（累计 {total}，"
@@ -52,6 +53,7 @@ def reindex(progress=print, points=None) -> dict:
             _call(client().indices.delete, index=new_index, ignore_unavailable=True)
         raise
     if use_elastic:
+        _call(client().indices.refresh, index=new_index)
         actions = [{"remove": {"index": old, "alias": alias()}} for old in old_indexes]
         _call(client().indices.update_aliases, actions=[*actions, {"add": {"index": new_index, "alias": alias()}}])
         ElasticIndexState.objects.filter(alias=alias()).update(write_indexes=[new_index])

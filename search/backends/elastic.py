@@ -186,8 +186,10 @@ class ElasticBackend:
         })
         return name
 
-    def write(self, docs: list[dict], deleted: list[tuple[str, str]], indexes: list[str] | None = None) -> None:
-        """Index `docs` and delete `deleted` ((doc_id, schema) pairs) in every write index, in one bulk."""
+    def write(self, docs: list[dict], deleted: list[tuple[str, str]], indexes: list[str] | None = None,
+              refresh: bool | None = None) -> None:
+        """Index `docs` and delete `deleted` ((doc_id, schema) pairs) in every write index, in one bulk.
+        `refresh` (default: settings.SEARCH_ES_REFRESH) waits until searches see the change."""
         from elasticsearch import helpers
 
         actions = []
@@ -199,7 +201,7 @@ class ElasticBackend:
                 actions.append({"_op_type": "delete", "_index": index, "_id": doc_id, "_routing": schema})
         if not actions:
             return
-        refresh = "wait_for" if settings.SEARCH_ES_REFRESH else False
+        refresh = "wait_for" if (settings.SEARCH_ES_REFRESH if refresh is None else refresh) else False
         try:
             _ok, errors = helpers.bulk(client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT), actions,
                                        refresh=refresh, raise_on_error=False, raise_on_exception=True)

@@ -7,7 +7,37 @@
     if (document.readyState !== "loading") { fn(); } else { document.addEventListener("DOMContentLoaded", fn); }
   }
 
+  // 输入提示: suggestions from /api/search/suggest fill the box's <datalist>
+  // while the citizen types (the browser shows them as a native list).
+  function suggest(input) {
+    var list = document.getElementById(input.getAttribute("list") || "");
+    if (!list || !window.fetch) { return; }
+    var timer = null, last = "";
+    input.addEventListener("input", function () {
+      var prefix = input.value.trim();
+      clearTimeout(timer);
+      if (!prefix || prefix === last) { return; }
+      timer = setTimeout(function () {
+        last = prefix;
+        fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(prefix), {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : {suggestions: []}; })
+          .then(function (body) {
+            if (input.value.trim() !== prefix) { return; }
+            list.textContent = "";
+            body.suggestions.forEach(function (s) {
+              var option = document.createElement("option");
+              option.value = s.name;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* suggestions are a convenience: the form still works */ });
+      }, 150);
+    });
+  }
+
   ready(function () {
+    document.querySelectorAll("input[data-suggest]").forEach(suggest);
+
     // 打印: a button beside the print view's link.
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.hidden = false;

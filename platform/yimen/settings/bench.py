@@ -1,5 +1,6 @@
 """Benchmarks (tests/bench): test settings plus a tenant app whose next
-migration adds a nullable field (BENCH_MIGRATIONS=next switches to it)."""
+migration adds a nullable field (BENCH_MIGRATIONS=next switches to it), and
+Wagtail's stock search as an endpoint for bench_search (BENCH_STOCK_SEARCH=1)."""
 import os
 
 from .test import *  # noqa: F401,F403
@@ -11,3 +12,8 @@ MIGRATION_MODULES = {
     "benchapp": "tests.bench.benchapp.migrations_next"
     if os.environ.get("BENCH_MIGRATIONS") == "next" else "tests.bench.benchapp.migrations",
 }
+
+# bench_search: Wagtail's stock search as a JSON endpoint on the points' hosts
+# (tests/bench/search_urls.py), for the servers that benchmark starts.
+if os.environ.get("BENCH_STOCK_SEARCH") == "1":
+    ROOT_URLCONF = "tests.bench.search_urls"
