@@ -128,6 +128,7 @@ def _add_links(answer: dict, request, params) -> None:
         if shown:
             groups.append({"name": name, "label": FACET_LABELS[name], "rows": shown})
     answer["facet_groups"] = groups
+    answer["filtered"] = len(params.filters())
     pages = max(1, -(-answer["total"] // params.size))
     answer["pages"] = pages
     answer["prev_link"] = "?" + urlencode({**base, "page": params.page - 1}) if params.page > 1 else None
