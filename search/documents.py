@@ -5,6 +5,9 @@ promised days) and the standard version it is pinned to (public).
 """
 from __future__ import annotations
 
+import hashlib
+import json
+
 from cms.listings import effective_content, guide_path
 from cms.models import ItemGuidePage
 from standards import content as elements
@@ -56,11 +59,15 @@ def build(vocab: analysis.Vocabulary, point: ServicePoint, page: ItemGuidePage) 
         "badges": [{"key": b.key, "label": b.label} for b in elements.badges(content)],
         "url": guide_path(page),
         "weights": weights,
-        "terms": sorted(weights),
+        "terms_key": terms_key(weights),
         "suggest_name": suggest_name,
         "suggest_alias": suggest_alias,
         "suggest_text": "\n" + "\n".join(suggest_name + suggest_alias),
     }
+
+
+def terms_key(weights: dict[str, int]) -> str:
+    return hashlib.sha1(json.dumps(sorted(weights.items()), ensure_ascii=False).encode()).hexdigest()
 
 
 def _suggest_keys(text: str) -> list[str]:

@@ -22,7 +22,7 @@ from tenants.models import ServicePoint
 
 from . import analysis, backends, documents
 from .backends.base import BackendUnavailable
-from .models import IndexChange, SearchDocument
+from .models import IndexChange, SearchDocument, SearchTermSet
 
 log = logging.getLogger("search")
 LOCK_SPACE = 7301  # advisory lock space of search indexing (key 2: the point id)
@@ -90,9 +90,29 @@ def store(point: ServicePoint, codes: set[str]) -> list[dict]:
 def _upsert(docs: list[dict]) -> None:
     if not docs:
         return
-    fields = [f for f in docs[0] if f not in ("doc_id", "point_id")]
-    SearchDocument.objects.bulk_create([SearchDocument(**doc) for doc in docs], update_conflicts=True,
+    sets = {doc["terms_key"]: doc["weights"] for doc in docs}
+    SearchTermSet.objects.bulk_create([SearchTermSet(key=key, weights=weights, terms=sorted(weights))
+                                       for key, weights in sets.items()], ignore_conflicts=True)
+    rows = [{k: v for k, v in doc.items() if k != "weights"} for doc in docs]
+    fields = [f for f in rows[0] if f not in ("doc_id", "point_id")]
+    SearchDocument.objects.bulk_create([SearchDocument(**row) for row in rows], update_conflicts=True,
                                        unique_fields=["doc_id"], update_fields=fields + ["point"])
+
+
+def stored(documents_qs) -> list[dict]:
+    """Stored documents as search.documents.build made them (weights included), for Elasticsearch."""
+    rows = list(documents_qs.values())
+    weights = dict(SearchTermSet.objects.filter(key__in={r["terms_key"] for r in rows})
+                   .values_list("key", "weights"))
+    return [{**row, "weights": weights[row["terms_key"]]} for row in rows]
+
+
+def drop_unused_term_sets() -> int:
+    """Term sets no document uses any more (a renamed guide, a new version)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_searchtermset t WHERE NOT EXISTS "
+                       "(SELECT 1 FROM search_searchdocument d WHERE d.terms_key = t.key)")
+        return cursor.rowcount
 
 
 def _send_to_elastic(point: ServicePoint) -> int:
@@ -105,7 +125,7 @@ def _send_to_elastic(point: ServicePoint) -> int:
         IndexChange.objects.filter(pk__in=[pk for pk, _ in pending]).delete()
         return 0
     codes = {code for _, code in pending}
-    docs = list(SearchDocument.objects.filter(point_id=point.pk, code__in=codes).values())
+    docs = stored(SearchDocument.objects.filter(point_id=point.pk, code__in=codes))
     gone = codes - {doc["code"] for doc in docs}
     try:
         backends.elastic.write(docs, [(documents.doc_id(point, code), point.schema_name) for code in gone])

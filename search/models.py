@@ -35,9 +35,8 @@ class SearchDocument(models.Model):
     promised_days = models.PositiveIntegerField()
     badges = models.JSONField(default=list)
     url = models.CharField(max_length=200)
-    # term → weight class (search.analysis); `terms` is its key set, for the GIN index.
-    weights = models.JSONField(default=dict)
-    terms = ArrayField(models.TextField(), default=list)
+    # Its weighted terms (SearchTermSet): the same item at a thousand points is scored once.
+    terms_key = models.CharField(max_length=40)
     # Suggestion keys: the name, its pinyin and initials (and the same of aliases).
     suggest_name = ArrayField(models.TextField(), default=list)
     suggest_alias = ArrayField(models.TextField(), default=list)
@@ -46,14 +45,32 @@ class SearchDocument(models.Model):
 
     class Meta:
         indexes = [
-            GinIndex(fields=["terms"], name="search_doc_terms_gin"),
             GinIndex(fields=["suggest_text"], name="search_doc_suggest_trgm", opclasses=["gin_trgm_ops"]),
-            models.Index(fields=["county_code", "code"], name="search_doc_county_code"),
             models.Index(fields=["point", "code"], name="search_doc_point_code"),
+            # A search joins the matching term sets to the documents of one point or one network.
+            models.Index(fields=["point", "terms_key"], name="search_doc_point_terms"),
+            models.Index(fields=["county_code", "terms_key"], name="search_doc_county_terms"),
         ]
 
     def __str__(self):
         return f"{self.doc_id} {self.name}"
+
+
+class SearchTermSet(models.Model):
+    """Term → weight class (search.analysis) of documents, shared by every
+    document with exactly these terms (key: SHA-1 of them). A standard item's
+    guide has the same terms at every point that did not rename it, so a
+    network search scores a few hundred rows, not one per point and item."""
+
+    key = models.CharField(primary_key=True, max_length=40)
+    weights = models.JSONField()
+    terms = ArrayField(models.TextField())  # the keys of `weights`, for the GIN index
+
+    class Meta:
+        indexes = [GinIndex(fields=["terms"], name="search_termset_terms_gin")]
+
+    def __str__(self):
+        return self.key
 
 
 class IndexChange(models.Model):

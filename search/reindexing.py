@@ -29,18 +29,19 @@ def reindex(progress=print, points=None) -> dict:
     use_elastic = backends.elastic_enabled()
     new_index, old_indexes = None, []
     if use_elastic:
-        old_indexes = backends.elastic.write_indexes()
+        old_indexes = backends.elastic.current_indexes()
         new_index = backends.elastic.create_index()
         ElasticIndexState.objects.update_or_create(alias=alias(),
                                                    defaults={"write_indexes": [*old_indexes, new_index]})
-        progress(f"新建 Elasticsearch 索引 {new_index}（旧索引 {', '.join(old_indexes)} 照常提供搜索）")
+        progress(f"新建 Elasticsearch 索引 {new_index}"
+                 + (f"（旧索引 {', '.join(old_indexes)} 照常提供搜索）" if old_indexes else ""))
     started, total = time.monotonic(), 0
     try:
         for n, point in enumerate(points, start=1):
             with transaction.atomic():
                 count, _gone = indexing.rebuild_point(point)  # takes the point's lock until commit
                 if use_elastic:
-                    docs = list(SearchDocument.objects.filter(point_id=point.pk).values())
+                    docs = indexing.stored(SearchDocument.objects.filter(point_id=point.pk))
                     # No refresh per point: the new index is refreshed once, before the alias moves.
                     backends.elastic.write(docs, [], indexes=[new_index], refresh=False)
             total += count
@@ -61,6 +62,9 @@ def reindex(progress=print, points=None) -> dict:
             _call(client().indices.delete, index=old, ignore_unavailable=True)
         backends.reset()
         progress(f"别名 {alias()} 已指向 {new_index}")
+    dropped = indexing.drop_unused_term_sets()
+    if dropped:
+        progress(f"清理不再使用的词项集 {dropped} 个")
     return {"points": len(points), "documents": total, "index": new_index}
 
 
@@ -70,7 +74,7 @@ def _reindex_some(points: list[ServicePoint], progress) -> dict:
         with transaction.atomic():
             count, gone = indexing.rebuild_point(point)
             if backends.elastic_enabled():
-                docs = list(SearchDocument.objects.filter(point_id=point.pk).values())
+                docs = indexing.stored(SearchDocument.objects.filter(point_id=point.pk))
                 backends.elastic.write(docs, gone)
         total += count
         progress(f"[{n}/{len(points)}] {point.slug}：{count} 个文档")

@@ -12,7 +12,7 @@ import pytest
 from django.test import override_settings
 from django_tenants.utils import tenant_context
 
-from search import backends, service
+from search import backends, indexing, service
 from search.backends.elastic import alias, client, es_source
 from search.models import IndexChange, SearchDocument
 from search.query import parse
@@ -164,7 +164,7 @@ def test_node_down_mid_updates_falls_back_then_catches_up_with_nothing_missing_o
     backends.reset()
     # Beat's apply_pending (every second in tests) sends what waited.
     _wait(lambda: not IndexChange.objects.filter(point=point).exists(), what="the catch-up")
-    expected = {doc["doc_id"]: es_source(doc) for doc in SearchDocument.objects.filter(point=point).values()}
+    expected = {doc["doc_id"]: es_source(doc) for doc in indexing.stored(SearchDocument.objects.filter(point=point))}
     assert _es_docs(point) == expected  # nothing missing, nothing stale, nothing extra
     assert f"{point.schema_name}:{codes[2]}" not in expected
     assert expected[f"{point.schema_name}:{codes[3]}"]["name"] == "停机期间再改名乙"

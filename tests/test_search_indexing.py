@@ -111,7 +111,7 @@ def test_reindex_rebuilds_every_document_from_live_guides_with_progress(network)
     indexing.apply_pending()
     expected = set(SearchDocument.objects.filter(point=point).values_list("doc_id", flat=True))
     assert expected
-    SearchDocument.objects.filter(point=point).update(name="走样的名称", weights={})
+    SearchDocument.objects.filter(point=point).update(name="走样的名称", terms_key="no-such-term-set")
     SearchDocument.objects.create(**{**SearchDocument.objects.filter(point=point).values().first(),
                                      "doc_id": f"{point.schema_name}:YM-XXX-XK-999", "code": "YM-XXX-XK-999"})
     out = io.StringIO()

@@ -103,15 +103,18 @@ class ElasticBackend:
             {"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
             for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES
         ]
-        distinct = {"cardinality": {"field": "code", "precision_threshold": 40000}}
+        # Facets count items. A point holds one document per item, so there the
+        # document count is the item count; across a network, distinct codes
+        # (exact far beyond a catalogue's few hundred items at this threshold).
+        sub = {"aggs": {"n": {"cardinality": {"field": "code", "precision_threshold": 3000}}}} if scope.network else {}
         aggs = {
-            "total": distinct,
-            "theme": {"terms": {"field": "themes", "size": 100}, "aggs": {"n": distinct}},
-            "department": {"terms": {"field": "department", "size": 100}, "aggs": {"n": distinct}},
-            "target": {"terms": {"field": "targets", "size": 10}, "aggs": {"n": distinct}},
-            "online": {"terms": {"field": "online", "size": 10}, "aggs": {"n": distinct}},
-            "visits0": {"filter": {"term": {"visits": 0}}, "aggs": {"n": distinct}},
-            "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, "aggs": {"n": distinct}},
+            "total": {"cardinality": {"field": "code", "precision_threshold": 3000}},
+            "theme": {"terms": {"field": "themes", "size": 100}, **sub},
+            "department": {"terms": {"field": "department", "size": 100}, **sub},
+            "target": {"terms": {"field": "targets", "size": 10}, **sub},
+            "online": {"terms": {"field": "online", "size": 10}, **sub},
+            "visits0": {"filter": {"term": {"visits": 0}}, **sub},
+            "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
         }
         body = {
             "query": {"bool": {"filter": self._filters(scope, params), "should": should,
@@ -128,9 +131,13 @@ class ElasticBackend:
         routing = None if scope.network else scope.schema_name
         found = _call(client().search, index=alias(), routing=routing, **body)
         aggregations = found["aggregations"]
-        counts = {name: {b["key"]: b["n"]["value"] for b in aggregations[name]["buckets"]}
+
+        def count(bucket: dict) -> int:
+            return bucket["n"]["value"] if scope.network else bucket["doc_count"]
+
+        counts = {name: {b["key"]: count(b) for b in aggregations[name]["buckets"]}
                   for name in FACETS if name != "visits"}
-        counts["visits"] = {"0": aggregations["visits0"]["n"]["value"], "1": aggregations["visits1"]["n"]["value"]}
+        counts["visits"] = {"0": count(aggregations["visits0"]), "1": count(aggregations["visits1"])}
         hits = [Hit(float(h["_score"]), h["_source"]) for h in found["hits"]["hits"]]
         return Answer(total=int(aggregations["total"]["value"]), hits=hits, facets=facet_list(counts))
 
@@ -165,16 +172,23 @@ class ElasticBackend:
             return [self.ensure_index()]
         return list(state.write_indexes)
 
+    def current_indexes(self) -> list[str]:
+        """The indexes behind the alias (none yet on a new cluster)."""
+        es = client()
+        if not _call(es.indices.exists_alias, name=alias()):
+            return []
+        return sorted(_call(es.indices.get_alias, name=alias()))
+
     def ensure_index(self) -> str:
         """The index behind the alias, created (with the alias) on first use."""
         from ..models import ElasticIndexState
 
-        es = client()
-        if _call(es.indices.exists_alias, name=alias()):
-            index = sorted(_call(es.indices.get_alias, name=alias()))[-1]
+        existing = self.current_indexes()
+        if existing:
+            index = existing[-1]
         else:
             index = self.create_index()
-            _call(es.indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
+            _call(client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
         ElasticIndexState.objects.update_or_create(alias=alias(), defaults={"write_indexes": [index]})
         return index
 

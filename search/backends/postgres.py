@@ -1,10 +1,13 @@
-"""The PostgreSQL backend: one table in public (search_searchdocument), a GIN
-index over each document's terms and a trigram index for suggestions.
+"""The PostgreSQL backend: documents in one table in public
+(search_searchdocument, a trigram index for suggestions), their weighted
+terms in another (search_searchtermset, a GIN index over the terms), shared
+by every document with the same terms.
 
-A search is one statement: candidates come from the GIN index (`terms && …`),
-each gets the score of search.analysis (query weight × document weight,
-summed), and the same statement returns the page, the total and the facets,
-all counted as distinct items so that a network search counts each item once.
+A search is one statement: the term sets holding any query term come from the
+GIN index, each gets the score of search.analysis (query weight × document
+weight, summed) once, and joins the documents of the point or network; the
+same statement returns the page, the total and the facets, all counted as
+distinct items so that a network search counts each item once.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from ..query import SearchParams
 from .base import RESULT_FIELDS, Answer, Hit, Scope, facet_list
 
 TABLE = "search_searchdocument"
+TERM_SETS = "search_searchtermset"
 
 
 def _where(scope: Scope, params: SearchParams) -> tuple[list[str], list]:
@@ -55,11 +59,13 @@ class PostgresBackend:
         score_args = [value for term in terms for value in (term, query.terms[term])]
         where, where_args = _where(scope, params)
         sql = f"""
-            WITH scored AS (
-                SELECT doc_id, code, themes, department, targets, visits, online, ({score_sql}) AS score
-                FROM {TABLE} WHERE terms && %s::text[] AND {' AND '.join(where)}
-            ), matched AS MATERIALIZED (SELECT * FROM scored WHERE score >= %s),
-            best AS (
+            WITH sets AS MATERIALIZED (
+                SELECT key, ({score_sql}) AS score FROM {TERM_SETS} WHERE terms && %s::text[]
+            ), matched AS MATERIALIZED (
+                SELECT doc_id, code, themes, department, targets, visits, online, score
+                FROM sets JOIN {TABLE} ON terms_key = key
+                WHERE score >= %s AND {' AND '.join(where)}
+            ), best AS (
                 SELECT DISTINCT ON (code) doc_id, code, score FROM matched ORDER BY code, score DESC, doc_id
             )
             (SELECT 'hit', doc_id, score FROM best ORDER BY score DESC, code LIMIT %s OFFSET %s)
@@ -71,7 +77,7 @@ class PostgresBackend:
             UNION ALL SELECT 'visits', '1', count(DISTINCT code) FILTER (WHERE visits <= 1) FROM matched
             UNION ALL SELECT 'online', online, count(DISTINCT code) FROM matched GROUP BY online
         """
-        args = [*score_args, terms, *where_args, analysis.MIN_SCORE, params.size, params.offset]
+        args = [*score_args, terms, analysis.MIN_SCORE, *where_args, params.size, params.offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             rows = cursor.fetchall()
