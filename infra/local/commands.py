@@ -103,6 +103,7 @@ def demo(args: list[str]) -> int:
         env["DEBUG"] = "1"
         manage(env, "deploy_points")  # migrations of public and every point, template
         manage(env, "load_demo_network")
+        manage(env, "reindex", "--if-empty")  # a demo database from before search: build its documents once
         port = str(DEMO["web"])
         commands = {
             "web": [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],

@@ -12,7 +12,15 @@ class Command(BaseCommand):
         parser.add_argument("slugs", nargs="*",
                             help="只重建这些服务点的文档（默认：全部服务点，配置了 Elasticsearch 时另建新索引）")
 
-    def handle(self, *args, slugs, **options):
+        parser.add_argument("--if-empty", action="store_true",
+                            help="只在还没有任何搜索文档时重建（演示和首次升级用）")
+
+    def handle(self, *args, slugs, if_empty=False, **options):
+        from search.models import SearchDocument
+
+        if if_empty and SearchDocument.objects.exists():
+            self.stdout.write("已有搜索文档，跳过重建。")
+            return
         points = None
         if slugs:
             points = list(ServicePoint.objects.filter(slug__in=slugs).order_by("pk"))
