@@ -61,7 +61,7 @@ def test_citizen_browses_a_theme_reads_a_guide_and_prints_it_on_a_phone(citizen_
         page = context.new_page()
         page.goto(url(village, live_server_url))
         assert page.locator("h1").inner_text() == village.name
-        search = page.get_by_role("searchbox", name="搜索办事事项")
+        search = page.get_by_role("combobox", name="搜索办事事项")  # the search box, with suggestions
         assert search.is_visible()
         assert_fits_phone(page)
 

@@ -21,30 +21,22 @@ TABLE = "search_searchdocument"
 TERM_SETS = "search_searchtermset"
 
 
+# One SQL condition per filter parameter (search.query.SearchParams.filters).
+FILTER_SQL = {
+    "theme": "themes @> ARRAY[%s]::varchar[]",
+    "department": "department = %s",
+    "target": "targets @> ARRAY[%s]::varchar[]",
+    "visits": "visits <= %s",  # 0: no visit; 1: at most one
+    "online": "online = %s",
+}
+
+
 def _where(scope: Scope, params: SearchParams) -> tuple[list[str], list]:
-    clauses, args = [], []
-    if scope.network:
-        clauses.append("county_code = %s")
-        args.append(scope.county_code)
-    else:
-        clauses.append("point_id = %s")
-        args.append(scope.point_id)
-    filters = params.filters()
-    if "theme" in filters:
-        clauses.append("themes @> ARRAY[%s]::varchar[]")
-        args.append(filters["theme"])
-    if "department" in filters:
-        clauses.append("department = %s")
-        args.append(filters["department"])
-    if "target" in filters:
-        clauses.append("targets @> ARRAY[%s]::varchar[]")
-        args.append(filters["target"])
-    if "visits" in filters:
-        clauses.append("visits <= %s")
-        args.append(filters["visits"])
-    if "online" in filters:
-        clauses.append("online = %s")
-        args.append(filters["online"])
+    clauses = ["county_code = %s" if scope.network else "point_id = %s"]
+    args: list = [scope.county_code if scope.network else scope.point_id]
+    for name, value in params.filters().items():
+        clauses.append(FILTER_SQL[name])
+        args.append(value)
     return clauses, args
 
 
