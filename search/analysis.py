@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import html
+import itertools
 import logging
 import re
 import threading
@@ -33,6 +34,7 @@ from pypinyin import Style, lazy_pinyin
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+_generations = itertools.count(1)
 jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO/DEBUG
 
 # Document weight classes (Elasticsearch keeps one keyword field per class).
@@ -85,6 +87,7 @@ class Vocabulary:
     pinyin term documents can hold (for splitting and correcting typed pinyin)."""
 
     tokenizer: jieba.Tokenizer
+    generation: int = field(default_factory=lambda: next(_generations))  # tells vocabularies apart in caches
     parts: dict[str, list[str]] = field(default_factory=dict)
     cuts: dict[str, list[str]] = field(default_factory=dict)  # a phrase's words, before it became one
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -119,6 +119,9 @@ class Network:
         self.other_village = make("village2", "village", county_code + "102201", "town2")
         self.park = make("park", "park", county_code + "400000", "county")
 
+    def points(self) -> list:
+        return [self.county, self.township, self.other_township, self.village, self.other_village, self.park]
+
     def user(self, name: str, point, role: str, password: str = "pass-Word-2026"):
         from django.contrib.auth import get_user_model
 

@@ -25,15 +25,16 @@ pytestmark = pytest.mark.elasticsearch
 
 @pytest.fixture(scope="module")
 def es(search_es, django_db_setup, django_db_blocker):
-    """This module's processes search on Elasticsearch; every point's documents
-    are put into a fresh index first (other modules index on PostgreSQL only)."""
+    """This module searches on Elasticsearch. Its network's documents are written
+    to the index first (in-process code of other modules indexes on PostgreSQL
+    only; the Celery worker writes to both)."""
     from tests.conftest import Network
 
     with override_settings(ELASTICSEARCH_URL=search_es.url(), SEARCH_ES_REFRESH=True):
         backends.reset()
         with django_db_blocker.unblock():
             network = Network()
-            reindex(progress=lambda line: None)
+            reindex(progress=lambda line: None, points=network.points())
         yield network
     backends.reset()
 

@@ -18,8 +18,7 @@ from tests.search_relevance import RELEVANCE
 @pytest.fixture
 def points(network):
     indexing.apply_pending()
-    return [network.county, network.township, network.other_township, network.village, network.other_village,
-            network.park]
+    return network.points()
 
 
 def yimen_ranker(point):

@@ -280,6 +280,9 @@ def delete_point(slug: str, *, log=print) -> None:
             raise ArchiveError(f"“{point.name}”还有下级服务点（{'、'.join(children)}），不能删除。")
         try:
             with transaction.atomic():
+                from search.indexing import lock_point
+
+                lock_point(point.pk)  # no search task writes documents of the point meanwhile
                 # Django's cascade from auth groups reaches Wagtail's group
                 # permission tables, which exist only in point schemas: run it
                 # with the point's schema (then public) on the search path.
