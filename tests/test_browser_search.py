@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from search import indexing
 from tests.test_browser_citizen import PHONE, assert_fits_phone, assert_no_wcag_violations, url
 
 pytestmark = pytest.mark.browser
@@ -18,7 +17,7 @@ SCREENSHOTS = Path("/tmp/yimen-search")
 
 @pytest.fixture
 def points(network):
-    indexing.apply_pending()
+    network.index()
     return network
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 
-from search import indexing, service
+from search import service
 from search.models import SynonymGroup
 from search.query import parse
 
@@ -16,7 +16,7 @@ def body(response) -> str:
 
 
 def test_editors_see_their_points_searches_and_zero_result_queries(network, client_at):
-    indexing.apply_pending()
+    network.index()
     point = network.village
     for q in ("低保", "低保", "量子纠缠", "量子纠缠", "量子纠缠", "xyzxyz"):
         service.search(point, parse({"q": q}), lambda s, p: p)
@@ -47,7 +47,7 @@ def test_clerks_and_other_points_staff_may_not_read_the_statistics(network, clie
 
 
 def test_central_admins_edit_synonyms_and_search_follows_at_once(network, client_at):
-    indexing.apply_pending()
+    network.index()
     central = network.user("central", network.county, "central_admin")
     client = client_at(network.county)
     client.force_login(central)

@@ -12,7 +12,6 @@ import jsonschema
 import pytest
 from django_tenants.utils import tenant_context
 
-from search import indexing
 from search.models import SearchClick, SearchLog
 from search.views import load_openapi
 from tenants.models import ServicePoint
@@ -20,9 +19,6 @@ from tenants.models import ServicePoint
 SCHEMA = load_openapi()
 
 
-def index_now():
-    """Apply the search outbox here and now (tests of the Celery path use the worker)."""
-    indexing.apply_pending()
 
 
 def check(body: dict, name: str) -> dict:
@@ -44,7 +40,7 @@ def indexed(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         network = Network()
-        index_now()
+        network.index()
     return network
 
 
@@ -198,16 +194,17 @@ def test_a_point_never_sees_another_points_catalogue(indexed, client_at, make_it
     from tests.conftest import Network
 
     elsewhere = Network()  # another county, made before the item (onboarding adopts what exists)
+    elsewhere.index()
     version = make_item(adopt_at=[indexed.village], name="独有测试事项甲",
                         accept_tiers=["county", "township", "village"])
-    index_now()
+    indexed.index()
     _, here = get(client_at(indexed.village), "/api/search", q="独有测试事项甲")
     assert codes(here)[:1] == [version.code]
     _, there = get(client_at(indexed.other_village), "/api/search", q="独有测试事项甲")
     assert version.code not in codes(there)
     _, network = get(client_at(indexed.other_village), "/api/search", q="独有测试事项甲", scope="network")
     assert codes(network)[:1] == [version.code]
-    index_now()
+    indexed.index()
     _, other_county = get(client_at(elsewhere.village), "/api/search", q="独有测试事项甲", scope="network")
     assert version.code not in codes(other_county)
     with tenant_context(indexed.village):
@@ -216,7 +213,7 @@ def test_a_point_never_sees_another_points_catalogue(indexed, client_at, make_it
         page = ItemGuidePage.objects.get(code=version.code)
         page.title = "本村改名的事项乙"
         page.save_revision().publish()
-    index_now()
+    indexed.index()
     _, renamed = get(client_at(indexed.village), "/api/search", q="本村改名的事项乙")
     assert codes(renamed)[:1] == [version.code]
     assert renamed["results"][0]["name"] == "本村改名的事项乙"

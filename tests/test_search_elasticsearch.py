@@ -124,6 +124,7 @@ def _unpublish(point, code):
 
 
 def _es_docs(point) -> dict[str, dict]:
+    client().indices.refresh(index=alias())  # the worker writes without waiting for a refresh
     found = client().search(index=alias(), routing=point.schema_name, size=1000,
                             query={"term": {"schema_name": point.schema_name}})
     return {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}

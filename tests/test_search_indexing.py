@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django_tenants.utils import tenant_context
 
-from search import indexing, service
+from search import service
 from search.models import IndexChange, SearchDocument
 from search.query import parse
 
@@ -108,7 +108,7 @@ def test_a_new_standard_version_reaches_search_at_every_point(network, celery_wo
 
 def test_reindex_rebuilds_every_document_from_live_guides_with_progress(network):
     point = network.park
-    indexing.apply_pending()
+    network.index()
     expected = set(SearchDocument.objects.filter(point=point).values_list("doc_id", flat=True))
     assert expected
     SearchDocument.objects.filter(point=point).update(name="走样的名称", terms_key="no-such-term-set")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import tenant_context
 
-from search import indexing, service
+from search import service
 from search.query import parse
 from tests.relevance import measure, misses, table
 from tests.search_relevance import RELEVANCE
@@ -17,7 +17,7 @@ from tests.search_relevance import RELEVANCE
 
 @pytest.fixture
 def points(network):
-    indexing.apply_pending()
+    network.index()
     return network.points()
 
 
