@@ -56,18 +56,21 @@ def _send(point_id: int) -> None:
                     exc_info=True)
 
 
-def _lock(point_id: int) -> None:
+def lock_point(point_id: int) -> None:
+    """Until the end of the transaction, no one else indexes this point (nor
+    deletes it: delete_point takes this lock too, so a task never writes
+    documents of a point whose deletion is under way)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, point_id])
 
 
 def apply_changes(point_id: int) -> dict[str, int]:
     """Bring the point's changed documents up to date in both indexes."""
-    point = ServicePoint.objects.filter(pk=point_id).first()
-    if point is None:
-        return {"stored": 0, "sent": 0}
     with transaction.atomic():
-        _lock(point_id)
+        lock_point(point_id)
+        point = ServicePoint.objects.filter(pk=point_id).first()  # after the lock: it may have just gone
+        if point is None:
+            return {"stored": 0, "sent": 0}
         fresh = list(IndexChange.objects.filter(point_id=point_id, stored=False).values_list("pk", "code"))
         if fresh:
             store(point, {code for _, code in fresh})
@@ -155,7 +158,7 @@ def rebuild_point(point: ServicePoint) -> tuple[int, list[tuple[str, str]]]:
     (readers see the old set until it commits, never an empty one). Returns
     how many, and the (doc_id, schema) of documents that went."""
     with transaction.atomic():
-        _lock(point.pk)
+        lock_point(point.pk)
         vocab = analysis.current_vocabulary()
         with tenant_context(point):
             docs = [documents.build(vocab, point, page) for page in documents.live_guides()]
