@@ -53,3 +53,14 @@ def chart(daily: list[dict], width: int = 600, height: int = 160) -> dict:
         bars.append({**d, "x": round(n * step + 1, 1), "w": round(step - 2, 1), "h": h, "y": round(height - h, 1),
                      "eh": e, "ey": round(height - e, 1)})
     return {"bars": bars, "width": width, "height": height, "peak": peak}
+
+
+def prune(days: int | None = None) -> int:
+    """Drop search log and click rows older than SEARCH_LOG_DAYS (beat, daily):
+    the statistics show 30 days; a year and more is kept for comparisons."""
+    from django.conf import settings
+
+    cutoff = timezone.now() - timedelta(days=days or settings.SEARCH_LOG_DAYS)
+    removed, _ = SearchLog.objects.filter(created_at__lt=cutoff).delete()
+    clicks, _ = SearchClick.objects.filter(created_at__lt=cutoff).delete()
+    return removed + clicks

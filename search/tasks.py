@@ -14,3 +14,10 @@ def apply_changes(point_id: int) -> dict[str, int]:
 @shared_task
 def apply_pending() -> int:
     return indexing.apply_pending()
+
+
+@shared_task
+def prune_log() -> int:
+    from . import stats
+
+    return stats.prune()

@@ -92,3 +92,21 @@ def test_only_the_countys_central_admins_edit_synonyms(network, client_at):
     assert client.get("/admin/search-synonyms/").status_code in (302, 403)
     assert client.post("/admin/search-synonyms/", {"groups": "甲乙 丙丁"}).status_code in (302, 403)
     assert not SynonymGroup.objects.filter(words__contains=["甲乙"]).exists()
+
+
+def test_old_searches_are_pruned_and_recent_ones_kept(network):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from search.models import SearchLog
+    from search.stats import prune
+
+    old = SearchLog.objects.create(point=network.village, query="去年的搜索", scope="point", total=1,
+                                   backend="postgres")
+    SearchLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=401))
+    recent = SearchLog.objects.create(point=network.village, query="今天的搜索", scope="point", total=1,
+                                      backend="postgres")
+    assert prune(days=400) >= 1
+    assert not SearchLog.objects.filter(pk=old.pk).exists()
+    assert SearchLog.objects.filter(pk=recent.pk).exists()

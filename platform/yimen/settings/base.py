@@ -169,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
     "resume-propagations": {"task": "standards.tasks.resume_propagations", "schedule": 60.0},
     "search-pending": {"task": "search.tasks.apply_pending",
                        "schedule": float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))},
+    "search-prune-log": {"task": "search.tasks.prune_log", "schedule": 24 * 3600},
 }
 
 # --- Standard library -----------------------------------------------------------
@@ -210,3 +211,4 @@ SEARCH_ES_REFRESH = env.flag("YIMEN_SEARCH_REFRESH", default=False)  # tests: wr
 SEARCH_ES_RETRY_SECONDS = float(env.get("YIMEN_SEARCH_RETRY_SECONDS", "10"))  # after a failure, PostgreSQL only
 # How often beat retries index changes Elasticsearch has not taken yet.
 SEARCH_PENDING_SECONDS = float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))
+SEARCH_LOG_DAYS = int(env.get("YIMEN_SEARCH_LOG_DAYS", "400"))  # how long searches and clicks are kept
