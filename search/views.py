@@ -11,7 +11,6 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from standards import content as elements
 from tenants.links import point_url
 from tenants.models import ServicePoint
 
@@ -87,8 +86,7 @@ def click(request, code: str):
 def results(request):
     """/search/: the form's target. Bad parameters are said on the page, with status 400."""
     point = _point(request)
-    context = {"point": point, "q": request.GET.get("q", "")[:100], "themes": elements.THEMES,
-               "online_levels": elements.ONLINE_LEVELS, "answer": None, "error": None}
+    context = {"point": point, "q": request.GET.get("q", "")[:100], "answer": None, "error": None}
     status = 200
     try:
         params = parse(request.GET, require_query=False)
@@ -96,6 +94,7 @@ def results(request):
         context["error"], status = exc.message, 400
     else:
         context["params"] = params
+        context["answer_from_citizen"] = params.lat is not None  # distances from ?lat=&lng=
         if params.q:
             answer = service.search(point, params, _url_for(request))
             _add_links(answer, request, params)
