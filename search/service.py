@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
+from cms.guide_view import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
 from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends
@@ -20,7 +21,6 @@ from .backends.base import Scope
 from .models import SearchClick, SearchDocument, SearchLog
 from .query import SearchParams
 
-EARTH_RADIUS_KM = 6371.0088
 NEAREST_PER_ITEM = 3
 # Digit runs that may be an ID card, phone or case number never reach the log.
 _PERSONAL = re.compile(r"\d{6,}[\dxX]*")
@@ -28,9 +28,9 @@ _PERSONAL = re.compile(r"\d{6,}[\dxX]*")
 UrlFor = Callable[[str, str], str]  # (point slug, path) → absolute URL on the point's host
 
 
-def scope_for(point: ServicePoint, params: SearchParams) -> Scope:
+def scope_for(point: ServicePoint, network: bool = False) -> Scope:
     return Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.region_code[:6],
-                 network=params.scope == "network")
+                 network=network)
 
 
 def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, float | None]:
@@ -44,7 +44,7 @@ def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, flo
 def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: bool = True) -> dict:
     vocab = analysis.current_vocabulary()
     query = analysis.analyse_query(vocab, params.q)
-    scope = scope_for(point, params)
+    scope = scope_for(point, network=params.scope == "network")
     answer, backend = backends.run("search", scope, params, query)
     lat, lng = origin(point, params)
     codes = [hit.doc["code"] for hit in answer.hits]
@@ -80,8 +80,7 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
 
 def suggest(point: ServicePoint, prefix: str, url_for: UrlFor, size: int = 10) -> dict:
     key = analysis.normalize(prefix).replace(" ", "")[:30]
-    scope = Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.region_code[:6],
-                  network=False)
+    scope = scope_for(point)
     found, backend = backends.run("suggest", scope, key, size) if key else ([], "none")
     return {"query": prefix[:30], "backend": backend,
             "suggestions": [{**s, "url": url_for(point.slug, s["url"])} for s in found]}
@@ -94,8 +93,6 @@ def mask(text: str) -> str:
 def _distance(lat, lng, point: ServicePoint) -> float | None:
     if lat is None or point.latitude is None or point.longitude is None:
         return None
-    from cms.guide_view import distance_km
-
     return round(distance_km(lat, lng, float(point.latitude), float(point.longitude)), 1)
 
 

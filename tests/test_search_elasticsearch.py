@@ -41,8 +41,8 @@ def es(search_es, django_db_setup, django_db_blocker):
 
 def run(point, backend, **params):
     params = {"size": "10", **params}
-    answer = getattr(backends, backend).search(service.scope_for(point, parse(params)), parse(params),
-                                                _query(params["q"]))
+    answer = getattr(backends, backend).search(service.scope_for(point, network=params.get("scope") == "network"),
+                                                parse(params), _query(params["q"]))
     return answer
 
 
@@ -103,7 +103,7 @@ def test_relevance_on_elasticsearch(es):
 
 def test_suggestions_agree(es):
     for prefix in ("结婚", "jiehun", "sfz", "shenfen", "低保", "ydjy"):
-        scope = service.scope_for(es.county, parse({"q": prefix}))
+        scope = service.scope_for(es.county)
         assert backends.elastic.suggest(scope, prefix, 10) == backends.postgres.suggest(scope, prefix, 10), prefix
 
 

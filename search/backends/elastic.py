@@ -68,7 +68,7 @@ def _unavailable(exc: Exception) -> BackendUnavailable:
     return BackendUnavailable(f"Elasticsearch: {type(exc).__name__}: {exc}"[:300])
 
 
-def _call(fn, *args, **kwargs):
+def call(fn, *args, **kwargs):
     from elasticsearch import ApiError, TransportError
 
     try:
@@ -129,7 +129,7 @@ class ElasticBackend:
         if scope.network:
             body["collapse"] = {"field": "code"}
         routing = None if scope.network else scope.schema_name
-        found = _call(client().search, index=alias(), routing=routing, **body)
+        found = call(client().search, index=alias(), routing=routing, **body)
         aggregations = found["aggregations"]
 
         def count(bucket: dict) -> int:
@@ -157,7 +157,7 @@ class ElasticBackend:
             "track_scores": True,
             "size": size, "_source": ["code", "name", "url"],
         }
-        found = _call(client().search, index=alias(), routing=scope.schema_name, **body)
+        found = call(client().search, index=alias(), routing=scope.schema_name, **body)
         return [{"code": h["_source"]["code"], "name": h["_source"]["name"], "url": h["_source"]["url"]}
                 for h in found["hits"]["hits"]]
 
@@ -175,9 +175,9 @@ class ElasticBackend:
     def current_indexes(self) -> list[str]:
         """The indexes behind the alias (none yet on a new cluster)."""
         es = client()
-        if not _call(es.indices.exists_alias, name=alias()):
+        if not call(es.indices.exists_alias, name=alias()):
             return []
-        return sorted(_call(es.indices.get_alias, name=alias()))
+        return sorted(call(es.indices.get_alias, name=alias()))
 
     def ensure_index(self) -> str:
         """The index behind the alias, created (with the alias) on first use."""
@@ -188,13 +188,13 @@ class ElasticBackend:
             index = existing[-1]
         else:
             index = self.create_index()
-            _call(client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
+            call(client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
         ElasticIndexState.objects.update_or_create(alias=alias(), defaults={"write_indexes": [index]})
         return index
 
     def create_index(self) -> str:
         name = f"{alias()}-{timezone.now():%Y%m%d%H%M%S%f}"
-        _call(client().indices.create, index=name, mappings=MAPPINGS, settings={
+        call(client().indices.create, index=name, mappings=MAPPINGS, settings={
             "number_of_shards": settings.SEARCH_ES_SHARDS, "number_of_replicas": settings.SEARCH_ES_REPLICAS,
             "refresh_interval": "1s",
         })
@@ -227,5 +227,5 @@ class ElasticBackend:
 
     def delete_point(self, schema_name: str) -> None:
         for index in self.write_indexes():
-            _call(client().delete_by_query, index=index, routing=schema_name,
+            call(client().delete_by_query, index=index, routing=schema_name,
                   query={"term": {"schema_name": schema_name}}, refresh=True, conflicts="proceed")
