@@ -24,6 +24,10 @@ class EmbeddedPostgres:
         self.data_dir = data_dir
         self.port = port
         self.log = data_dir.parent / f"{data_dir.name}.log"
+        # Set only when this object started the server: a command run beside
+        # the demo (`yimen.py manage`) reuses the demo's server and must leave
+        # it running when it exits.
+        self.started_here = False
 
     def url(self, database: str) -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
@@ -51,6 +55,7 @@ class EmbeddedPostgres:
                            stderr=subprocess.PIPE, text=True)
         if result.returncode != 0:
             raise RuntimeError(f"PostgreSQL 启动失败：{result.stderr}\n{self.log.read_text()[-2000:]}")
+        self.started_here = True
 
     def running(self) -> bool:
         result = self._run("pg_ctl", "-D", str(self.data_dir), "status",
@@ -58,6 +63,10 @@ class EmbeddedPostgres:
         return result.returncode == 0
 
     def stop(self) -> None:
+        """Stop the server we started (one we merely reused is left alone)."""
+        if not self.started_here:
+            return
+        self.started_here = False
         if (self.data_dir / "PG_VERSION").exists() and self.running():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop",
                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
