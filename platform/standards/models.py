@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from . import authority
+
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
@@ -19,15 +21,34 @@ class VersionStatus(models.TextChoices):
     PUBLISHED = "published", "已发布"
 
 
+class StandardItemQuerySet(models.QuerySet):
+    def visible_to(self, point):
+        """Items `point` may see and adopt: its county's, its prefecture's and the cell's shared ones."""
+        return self.filter(authority.visible_q(point))
+
+    def owned_by(self, point):
+        """Items `point`'s central admins may change: those of its county."""
+        return self.filter(authority=authority.of_point(point))
+
+
 class StandardItem(models.Model):
     code = models.CharField("基本编码", max_length=32, unique=True)
+    # Who edits and publishes it, and which points it may reach (standards/authority.py):
+    # a county's 6-digit region code, a prefecture's 4 digits, or "" for the whole cell.
+    authority = models.CharField("所属区划", max_length=6, blank=True, default=authority.SHARED, db_index=True)
     current = models.ForeignKey("StandardItemVersion", verbose_name="现行版本", null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = StandardItemQuerySet.as_manager()
+
     class Meta:
         verbose_name = "标准事项"
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(authority__regex=authority.PATTERN),
+                                   name="standard_item_authority_region_code"),
+        ]
 
     def __str__(self):
         return f"{self.code} {self.current.name if self.current_id else ''}".strip()
