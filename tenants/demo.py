@@ -5,6 +5,7 @@ import json
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from . import roles
@@ -37,12 +38,32 @@ def spec_from_node(node: dict) -> PointSpec:
     )
 
 
+class NotTheDemo(Exception):
+    """The settings are not the demo's: its accounts would open a real network."""
+
+
+def ensure_demo_settings() -> None:
+    # Its accounts (central admins included) share a password printed in the
+    # README: only the demo's own settings may create them. Production
+    # settings force DEBUG off, so setting YIMEN_DEMO there is not enough.
+    if not (settings.DEBUG and settings.YIMEN_DEMO):
+        raise NotTheDemo(
+            "演示网络只能在演示环境中建立：它创建的账号（含县中心管理员）使用公开的演示密码。"
+            "请用 `python3 infra/yimen.py demo` 运行演示（它设置 DEBUG=1 和 YIMEN_DEMO=1）；"
+            "未做任何更改。")
+
+
 def load_demo_network(progress=print) -> list[ServicePoint]:
     """Onboard every node not there yet (parents first: the file is in that order)."""
     from standards.demo import load_demo_catalogue
 
-    load_demo_catalogue(progress)  # first: points adopt the items of their tier when onboarded
+    ensure_demo_settings()
+
     nodes = network_nodes()
+    # First: points adopt the items of their tier when onboarded. The catalogue
+    # is the demo county's own, so its central admins edit it (one county per demo cell).
+    county = next(node for node in nodes if node["tier"] == "county")
+    load_demo_catalogue(progress, owner=county["region_code"][:6])
     existing = set(ServicePoint.objects.values_list("slug", flat=True))
     created = []
     for index, node in enumerate(nodes, 1):

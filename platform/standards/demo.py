@@ -13,14 +13,15 @@ def catalogue_records() -> list[dict]:
     return json.loads(CATALOGUE_FILE.read_text("utf-8"))
 
 
-def load_demo_catalogue(progress=print) -> int:
+def load_demo_catalogue(progress=print, owner: str = "") -> int:
     """Publish every demo item whose current version differs (idempotent, all or nothing,
-    through the importer); returns how many changed."""
+    through the importer); returns how many changed. The items belong to `owner`
+    (standards/authority.py): the demo county for the demo, the whole cell ("") for tests."""
     from .importing import UNCHANGED, import_file
 
     def step(index: int, total: int, code: str, outcome: str) -> None:
         if index % 50 == 0 or index == total:
             progress(f"[{index}/{total}] 标准事项")
 
-    report = import_file(CATALOGUE_FILE, progress=step, note="演示目录")
+    report = import_file(CATALOGUE_FILE, progress=step, note="演示目录", owner=owner)
     return sum(1 for outcome in report.outcomes.values() if outcome != UNCHANGED)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from django.db import transaction
 
+from . import authority, exporting
 from . import content as elements
-from . import exporting
 from .models import StandardItem, VersionStatus
 
 Progress = Callable[[int, int, str, str], None]  # (index, total, code, outcome)
@@ -282,8 +282,9 @@ def _problems_of(row: Row, exc: elements.ContentError) -> list[Problem]:
     return found
 
 
-def check(rows: list[Row]) -> tuple[list[tuple[Row, dict]], list[Problem]]:
-    """Every row normalized, and every problem found (all rows are checked)."""
+def check(rows: list[Row], owner: str = authority.SHARED) -> tuple[list[tuple[Row, dict]], list[Problem]]:
+    """Every row normalized, and every problem found (all rows are checked).
+    Existing items must belong to `owner`, in whose name the file is imported."""
     problems: list[Problem] = []
     good: list[tuple[Row, dict]] = []
     first_row: dict[str, Row] = {}
@@ -305,6 +306,11 @@ def check(rows: list[Row]) -> tuple[list[tuple[Row, dict]], list[Problem]]:
     ).values_list("code", "versions__number"))
     for row, content in good:
         item = items.get(content["code"])
+        if item is not None and item.authority != owner:
+            problems.append(Problem(row.number, row.code, "code",
+                                    f"该事项属于{authority.label(item.authority)}，"
+                                    f"不能以{authority.label(owner)}的名义导入。", where=row.where))
+            continue
         if content["code"] in blocked and not (item and item.current_id and item.current.content == content):
             problems.append(Problem(row.number, row.code, "code",
                                     f"该事项有未发布的第 {blocked[content['code']]} 版（草稿或待审核），"
@@ -323,14 +329,15 @@ def outcome_of(content: dict, items: dict[str, StandardItem]) -> str:
 # --- importing -----------------------------------------------------------------
 
 def import_rows(rows: list[Row], *, user=None, dry_run: bool = False, progress: Progress | None = None,
-                note: str = "导入") -> ImportReport:
+                note: str = "导入", owner: str = authority.SHARED) -> ImportReport:
     """Check every row, then publish every changed item in one transaction.
+    New items belong to `owner` (standards/authority.py); existing ones must.
 
     Raises ImportRejected (nothing imported) when any row has a problem."""
     from . import services
 
     report = ImportReport(total=len(rows), dry_run=dry_run)
-    good, report.problems = check(rows)
+    good, report.problems = check(rows, owner)
     if report.problems:
         raise ImportRejected(report)
     items = {i.code: i for i in StandardItem.objects.filter(code__in=[c["code"] for _, c in good])
@@ -348,7 +355,7 @@ def import_rows(rows: list[Row], *, user=None, dry_run: bool = False, progress: 
             for index, (row, content) in enumerate(good, 1):  # noqa: B007 (row names the failing row below)
                 outcome = outcome_of(content, items)
                 if outcome != UNCHANGED:
-                    _, changed = services.publish_content(content, user, note=note)
+                    _, changed = services.publish_content(content, user, note=note, owner=owner)
                     outcome = outcome if changed else UNCHANGED
                 report.outcomes[content["code"]] = outcome
                 if progress:

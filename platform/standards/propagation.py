@@ -26,8 +26,11 @@ log = logging.getLogger(__name__)
 
 
 def start(version: StandardItemVersion) -> Propagation:
-    points = list(Adoption.objects.filter(item_id=version.item_id).exclude(version=version)
-                  .values_list("point_id", flat=True))
+    # Only points inside the item's authority (a county's item reaches that
+    # county alone), even if an adoption from elsewhere were ever recorded.
+    owner = version.item.authority
+    points = list(Adoption.objects.filter(item_id=version.item_id, point__region_code__startswith=owner)
+                  .exclude(version=version).values_list("point_id", flat=True))
     run = Propagation.objects.create(version=version, total=len(points),
                                      status=PropagationStatus.RUNNING if points else PropagationStatus.DONE,
                                      finished_at=None if points else timezone.now())

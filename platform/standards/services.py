@@ -13,8 +13,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from . import authority, propagation
 from . import content as elements
-from . import propagation
 from .models import StandardItem, StandardItemVersion, VersionStatus
 
 
@@ -30,14 +30,28 @@ def _check_actor(user) -> None:
         raise StandardsError("账号已停用。")
 
 
+def _new_item(code: str, owner: str) -> StandardItem:
+    if not authority.is_valid(owner):
+        raise StandardsError(f"所属区划“{owner}”应为空（全辖区共用）、4 位（市级）或 6 位（县级）区划代码。")
+    return StandardItem.objects.create(code=code, authority=owner)
+
+
+def check_owner(item: StandardItem, owner: str) -> None:
+    """An item is changed only in the name of the authority that owns it."""
+    if item.authority != owner:
+        raise StandardsError(f"{item.code} 属于{authority.label(item.authority)}，"
+                             f"不能以{authority.label(owner)}的名义修改。")
+
+
 @transaction.atomic
-def create_item(raw: dict, user=None, note: str = "新建事项") -> StandardItemVersion:
-    """A new standard item with its first version as a draft."""
+def create_item(raw: dict, user=None, note: str = "新建事项", *,
+                owner: str = authority.SHARED) -> StandardItemVersion:
+    """A new standard item of `owner` (standards/authority.py) with its first version as a draft."""
     _check_actor(user)
     content = elements.normalize(raw)
     if StandardItem.objects.filter(code=content["code"]).exists():
         raise StandardsError(f"基本编码 {content['code']} 已存在。")
-    return _add_version(StandardItem.objects.create(code=content["code"]), content, user, note)
+    return _add_version(_new_item(content["code"], owner), content, user, note)
 
 
 def _add_version(item: StandardItem, content: dict, user, note: str) -> StandardItemVersion:
@@ -154,16 +168,20 @@ def publish(version: StandardItemVersion, user=None, *, review: bool = True):
 
 
 @transaction.atomic
-def publish_content(raw_or_content: dict, user=None, note: str = "导入") -> tuple[StandardItemVersion, bool]:
+def publish_content(raw_or_content: dict, user=None, note: str = "导入", *,
+                    owner: str = authority.SHARED) -> tuple[StandardItemVersion, bool]:
     """Importer's path: publish this content as the item's current version,
     unless the current version already says exactly this (idempotent).
+    A new item belongs to `owner`; an existing one must already belong to it.
     Returns (current version, whether a new version was published)."""
     content = elements.normalize(raw_or_content)
     item = StandardItem.objects.select_for_update().filter(code=content["code"]).first()
+    if item is not None:
+        check_owner(item, owner)
     if item and item.current_id and item.current.content == content:
         return item.current, False
     if item is None:
-        item = StandardItem.objects.create(code=content["code"])
+        item = _new_item(content["code"], owner)
     else:
         stale = open_draft(item)
         if stale is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from standards import authority
 from standards.importing import OUTCOME_LABELS, UNCHANGED, ImportRejected, import_file
 
 
@@ -17,12 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("file", help="标准事项文件（.json 或 .xlsx）")
         parser.add_argument("--dry-run", action="store_true", help="只校验并列出将发生的变化，不导入")
         parser.add_argument("--note", default="导入", help="新版本的修订说明")
+        parser.add_argument("--authority", default="", metavar="区划代码",
+                            help="事项所属：县级 6 位或市级 4 位区划代码；不填为全辖区共用（各县只读）。"
+                                 "已有事项必须属于它")
 
     def handle(self, *args, **o):
         path = Path(o["file"])
         if not path.is_file():
             raise CommandError(f"文件“{path}”不存在。")
         dry_run = o["dry_run"]
+        owner = o["authority"].strip()
+        if not authority.is_valid(owner):
+            raise CommandError(f"--authority “{owner}”应为 6 位（县级）或 4 位（市级）区划代码，或不填（全辖区共用）。")
         self.stdout.write(f"读取并校验 {path} …")
 
         def progress(index: int, total: int, code: str, outcome: str) -> None:
@@ -31,7 +38,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"[{index}/{total}] {code} {action}")
 
         try:
-            report = import_file(path, dry_run=dry_run, progress=progress, note=o["note"])
+            report = import_file(path, dry_run=dry_run, progress=progress, note=o["note"], owner=owner)
         except ImportRejected as exc:
             self.stderr.write(exc.report.problem_text())
             raise CommandError(f"{path.name} 有 {len(exc.report.problems)} 个问题，未导入任何事项。") from None
