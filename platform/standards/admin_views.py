@@ -1,7 +1,11 @@
 """事项标准库 in the Wagtail admin of the county point, for its central admins.
 
 Views parse and render; every change goes through `standards.services`.
-Anyone else (another role, another point) is refused with a 403.
+Anyone else (another role, another point) is refused with a 403. Inside a
+cell that holds several counties, a county's admins see their own items and
+the shared ones (read-only), and nothing of another county's: every item,
+version and propagation is looked up through `_item` / `_version` / `_run`,
+which apply `standards.authority`.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -23,8 +27,8 @@ from tenants import access
 from tenants.links import point_url
 from tenants.models import Role, Tier
 
+from . import authority, exporting, importing, services
 from . import content as elements
-from . import exporting, importing, services
 from . import propagation as fanout
 from .diff import diff_versions
 from .forms import DraftEditor, ImportUploadForm, RejectForm
@@ -53,15 +57,43 @@ def may_manage_standards(user, point) -> bool:
             and Role.CENTRAL_ADMIN in access.roles_held_at(user, point))
 
 
+class Refused(Exception):
+    """Not this county's to see (404) or to change (403); the message is shown as is."""
+
+    def __init__(self, message: str, status: int = 403):
+        super().__init__(message)
+        self.message, self.status = message, status
+
+
+def _denied(request, message: str, status: int):
+    # A page of its own (Wagtail would turn PermissionDenied into a redirect home).
+    return TemplateResponse(request, "standards/admin/denied.html", {"message": message}, status=status)
+
+
 def central_admin_only(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         if not may_manage_standards(request.user, getattr(request, "point", None)):
-            # A page of its own (Wagtail would turn PermissionDenied into a redirect home).
-            return TemplateResponse(request, "standards/admin/denied.html", {"message": DENIED}, status=403)
-        return view(request, *args, **kwargs)
+            return _denied(request, DENIED, 403)
+        try:
+            return view(request, *args, **kwargs)
+        except Refused as exc:
+            return _denied(request, exc.message, exc.status)
 
     return wrapped
+
+
+def _visible_items(request):
+    return StandardItem.objects.visible_to(request.point)
+
+
+def _editable(request, item: StandardItem) -> bool:
+    return authority.may_edit(request.point, item.authority)
+
+
+def _check_edit(request, item: StandardItem) -> None:
+    if not _editable(request, item):
+        raise Refused(authority.READ_ONLY)
 
 
 # --- list and item -----------------------------------------------------------
@@ -69,7 +101,7 @@ def central_admin_only(view):
 @central_admin_only
 def item_list(request):
     open_versions = StandardItemVersion.objects.filter(item=OuterRef("pk"), status__in=OPEN)
-    items = (StandardItem.objects.select_related("current")
+    items = (_visible_items(request).select_related("current")
              .annotate(open_number=Subquery(open_versions.values("number")[:1]),
                        open_status=Subquery(open_versions.values("status")[:1]))
              .order_by("code"))
@@ -90,7 +122,8 @@ def item_list(request):
         items = items.filter(open_status__isnull=True)
     elif status == "unpublished":
         items = items.filter(current__isnull=True)
-    departments = (StandardItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+    departments = (StandardItemVersion.objects.filter(status=VersionStatus.PUBLISHED,
+                                                      item__in=_visible_items(request))
                    .order_by("department").values_list("department", flat=True).distinct())
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("p"))
     query = request.GET.copy()
@@ -98,37 +131,57 @@ def item_list(request):
     return TemplateResponse(request, "standards/admin/list.html", {
         "page": page, "q": q, "department": department, "status": status, "departments": departments,
         "status_filters": STATUS_FILTERS, "query": query.urlencode(),
-        "review_count": StandardItemVersion.objects.filter(status=VersionStatus.REVIEW).count(),
+        "review_count": StandardItemVersion.objects.filter(
+            status=VersionStatus.REVIEW, item__in=StandardItem.objects.owned_by(request.point)).count(),
+        "own": authority.of_point(request.point),
     })
 
 
-def _item(code: str) -> StandardItem:
-    return get_object_or_404(StandardItem.objects.select_related("current"), code=code)
+def _item(request, code: str, *, edit: bool = False) -> StandardItem:
+    """The item if this county may see it (404 otherwise: another county's
+    items are not even said to exist) and, for `edit`, change it (403)."""
+    item = _visible_items(request).select_related("current").filter(code=code).first()
+    if item is None:
+        raise Refused(authority.NOT_HERE, 404)
+    if edit:
+        _check_edit(request, item)
+    return item
 
 
 @central_admin_only
 def item_detail(request, code: str):
-    item = _item(code)
+    item = _item(request, code)
+    editable = _editable(request, item)
     versions = list(item.versions.order_by("-number")
                     .select_related("created_by", "submitted_by", "published_by"))
-    runs = list(Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at"))
+    # A shared item's propagations reach other counties' points: not shown here.
+    runs = list(Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at")
+                if editable else [])
     for run in runs:
         run.progress = fanout.progress(run)
     draft = services.open_draft(item)
     return TemplateResponse(request, "standards/admin/item.html", {
-        "item": item, "versions": versions, "runs": runs, "draft": draft,
+        "item": item, "versions": versions, "runs": runs, "draft": draft, "editable": editable,
+        "owner_label": authority.label(item.authority), "read_only_note": authority.READ_ONLY,
         "numbers": [v.number for v in versions],
         "content": (item.current or (versions[0] if versions else None)),
     })
 
 
-def _version(pk: int) -> StandardItemVersion:
-    return get_object_or_404(StandardItemVersion.objects.select_related("item", "item__current"), pk=pk)
+def _version(request, pk: int, *, edit: bool = False) -> StandardItemVersion:
+    version = (StandardItemVersion.objects.select_related("item", "item__current")
+               .filter(pk=pk, item__in=_visible_items(request)).first())
+    if version is None:
+        raise Refused(authority.NOT_HERE, 404)
+    if edit:
+        _check_edit(request, version.item)
+    return version
 
 
 @central_admin_only
 def version_detail(request, pk: int):
-    version = _version(pk)
+    version = _version(request, pk)
+    editable = _editable(request, version.item)
     base = version.item.current if version.item.current_id and version.item.current_id != version.pk else None
     if base is None:
         base = version.item.versions.filter(number__lt=version.number).order_by("-number").first()
@@ -136,7 +189,8 @@ def version_detail(request, pk: int):
         "item": version.item, "version": version, "base": base,
         "changes": diff_versions(base.content, version.content) if base else [],
         "rows": guide_rows(version.content), "reject_form": RejectForm(),
-        "may_publish_here": _may_publish(request.user, version),
+        "may_publish_here": editable and _may_publish(request.user, version), "editable": editable,
+        "read_only_note": authority.READ_ONLY,
     })
 
 
@@ -170,7 +224,7 @@ def _refuse(request, exc: Exception):
 @central_admin_only
 @require_POST
 def draft_new(request, code: str):
-    item = _item(code)
+    item = _item(request, code, edit=True)
     try:
         version = services.start_draft(item, request.user, note=request.POST.get("note", "")[:300])
     except services.StandardsError as exc:
@@ -182,7 +236,7 @@ def draft_new(request, code: str):
 
 @central_admin_only
 def draft_edit(request, pk: int):
-    version = _version(pk)
+    version = _version(request, pk, edit=True)
     if version.status != VersionStatus.DRAFT:
         messages.error(request, f"第 {version.number} 版{version.get_status_display()}，只有草稿可以修改。")
         return redirect("standards_version", pk=version.pk)
@@ -222,13 +276,13 @@ def _submit(request, version):
 @central_admin_only
 @require_POST
 def submit(request, pk: int):
-    return _submit(request, _version(pk))
+    return _submit(request, _version(request, pk, edit=True))
 
 
 @central_admin_only
 @require_POST
 def reject(request, pk: int):
-    version = _version(pk)
+    version = _version(request, pk, edit=True)
     form = RejectForm(request.POST)
     if not form.is_valid():
         for error in form.errors.get("review_note", []):
@@ -246,7 +300,7 @@ def reject(request, pk: int):
 @central_admin_only
 @require_POST
 def publish(request, pk: int):
-    version = _version(pk)
+    version = _version(request, pk, edit=True)
     try:
         run = services.publish(version, request.user)
     except services.StandardsError as exc:
@@ -259,7 +313,7 @@ def publish(request, pk: int):
 @central_admin_only
 @require_POST
 def discard(request, pk: int):
-    version = _version(pk)
+    version = _version(request, pk, edit=True)
     item = version.item
     first = version.number == 1 and not item.current_id
     try:
@@ -277,7 +331,7 @@ def discard(request, pk: int):
 
 @central_admin_only
 def diff(request, code: str):
-    item = _item(code)
+    item = _item(request, code)
     versions = {v.number: v for v in item.versions.all()}
     if not versions:
         raise Http404
@@ -302,9 +356,20 @@ def diff(request, code: str):
     })
 
 
+def _run(request, pk: int) -> Propagation:
+    """A propagation of this county's own item (its page lists the points it reached)."""
+    run = (Propagation.objects.select_related("version", "version__item")
+           .filter(pk=pk, version__item__in=_visible_items(request)).first())
+    if run is None:
+        raise Refused("本县没有这次推送。", 404)
+    if not _editable(request, run.version.item):
+        raise Refused("共用事项的推送由运维人员跟踪，各县不能查看或重试。")
+    return run
+
+
 @central_admin_only
 def propagation_detail(request, pk: int):
-    run = get_object_or_404(Propagation.objects.select_related("version", "version__item"), pk=pk)
+    run = _run(request, pk)
     progress = fanout.progress(run)
     status = request.GET.get("status", "")
     targets = PropagationTarget.objects.filter(propagation=run).select_related("point").order_by("point__region_code")
@@ -326,7 +391,7 @@ def propagation_detail(request, pk: int):
 @central_admin_only
 @require_POST
 def propagation_retry(request, pk: int):
-    run = get_object_or_404(Propagation, pk=pk)
+    run = _run(request, pk)
     count = fanout.retry_failed(run)
     messages.success(request, f"已重新推送 {count} 个失败的服务点。" if count else "没有失败的服务点。")
     return redirect("standards_propagation", pk=run.pk)
@@ -345,7 +410,8 @@ def export(request):
         raise Http404
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"standard_items.{fmt}"
-        exporting.export(path)
+        # Only what this county may see: its own items and the shared ones.
+        exporting.export(path, exporting.current_records(_visible_items(request)))
         data = path.read_bytes()
     kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
             else "application/json; charset=utf-8")
@@ -374,7 +440,8 @@ def import_upload(request):
             return redirect("standards_import")
         path, name, note = stored
         try:
-            report = importing.import_file(path, name, user=request.user, note=note)
+            report = importing.import_file(path, name, user=request.user, note=note,
+                                           owner=authority.of_point(request.point))
         except importing.ImportRejected as exc:
             report = exc.report
             messages.error(request, f"{name} 有 {len(report.problems)} 个问题，未导入任何事项。")
@@ -392,7 +459,7 @@ def import_upload(request):
             for chunk in upload.chunks():
                 out.write(chunk)
         try:
-            report = importing.import_file(path, upload.name, dry_run=True)
+            report = importing.import_file(path, upload.name, dry_run=True, owner=authority.of_point(request.point))
         except importing.ImportRejected as exc:
             report = exc.report
             path.unlink(missing_ok=True)

@@ -46,9 +46,10 @@ WIDTHS = {"name": 24, "conditions": 40, "legal_basis": 40, "steps": 14, "aliases
           "materials": 24, "note": 30, "q": 30, "a": 50}
 
 
-def current_records() -> list[dict]:
-    """Every item's current (published) version, in code order, as catalogue records."""
-    items = StandardItem.objects.filter(current__isnull=False).select_related("current").order_by("code")
+def current_records(items=None) -> list[dict]:
+    """Every item's (or these items') current version, in code order, as catalogue records."""
+    items = (StandardItem.objects.all() if items is None else items)
+    items = items.filter(current__isnull=False).select_related("current").order_by("code")
     return [elements.to_record(item.current.content) for item in items]
 
 
