@@ -19,7 +19,7 @@ from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
 from search import indexing as search_indexing
-from standards.models import Adoption, StandardItemVersion
+from standards.models import Adoption, StandardItem, StandardItemVersion
 from tenants.models import ServicePoint
 
 from .models import HomePage, ItemGuidePage, ItemIndexPage
@@ -41,8 +41,10 @@ def index_page() -> ItemIndexPage:
 
 
 def adoptable_versions(point: ServicePoint):
-    """The current published versions of the items the point's tier may accept."""
-    return (StandardItemVersion.objects.filter(item__current=F("pk"), accept_tiers__contains=[point.tier])
+    """The current published versions of the items the point's tier may accept,
+    among those of its own county and the shared ones (standards.authority)."""
+    return (StandardItemVersion.objects.filter(item__current=F("pk"), accept_tiers__contains=[point.tier],
+                                               item__in=StandardItem.objects.visible_to(point))
             .order_by("item__code"))
 
 
@@ -57,6 +59,11 @@ def adopt(point: ServicePoint, versions, *, owner=None) -> list[ItemGuidePage]:
     wrong_tier = [v.code for v in versions if point.tier not in v.accept_tiers]
     if wrong_tier:
         raise AdoptionError(f"本点层级不能收件的事项不能采用：{'、'.join(wrong_tier)}")
+    mine = set(StandardItem.objects.visible_to(point).filter(pk__in={v.item_id for v in versions})
+               .values_list("pk", flat=True))
+    foreign = [v.code for v in versions if v.item_id not in mine]
+    if foreign:
+        raise AdoptionError(f"其他县的事项不能采用：{'、'.join(foreign)}")
     index = index_page()
     index = Page.objects.select_for_update().get(pk=index.pk)  # one adopter at a time extends the tree
     have = adopted_codes()  # after the lock: a concurrent adopter's guides are visible now
