@@ -83,17 +83,37 @@ def bigrams(run: str) -> list[str]:
 class Vocabulary:
     """What analysis knows of the catalogue: a jieba tokenizer with the
     catalogue's names, aliases, results and synonym words in its dictionary,
-    the sub-words of each of those phrases, the synonym groups, and every
-    pinyin term documents can hold (for splitting and correcting typed pinyin)."""
+    the sub-words of each of those phrases, the synonym tables of every
+    authority (standards/authority.py), and every pinyin term documents can
+    hold (for splitting and correcting typed pinyin).
+
+    The dictionary knows every table's words, so a document's terms are the
+    same in every county of the cell (term sets are shared); which words a
+    query is *expanded* with depends on where it is asked (`synonyms_for`)."""
 
     tokenizer: jieba.Tokenizer
     generation: int = field(default_factory=lambda: next(_generations))  # tells vocabularies apart in caches
     parts: dict[str, list[str]] = field(default_factory=dict)
     cuts: dict[str, list[str]] = field(default_factory=dict)  # a phrase's words, before it became one
-    synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # authority → word → the other words of its groups in that authority's table
+    synonym_tables: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    _expansions: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
     pinyin_words: set[str] = field(default_factory=set)
     pinyin_terms: list[str] = field(default_factory=list)  # "p:…" and "e:…" pinyin, for fuzzy matching
     longest_pinyin: int = 0
+
+    def synonyms_for(self, authorities) -> dict[str, tuple[str, ...]]:
+        """word → its synonyms in these authorities' tables, merged once per set
+        of authorities and kept with this vocabulary (rebuilt when any table changes)."""
+        key = tuple(sorted(set(authorities)))
+        found = self._expansions.get(key)
+        if found is None:
+            found = {}
+            for owner in key:
+                for word, others in self.synonym_tables.get(owner, {}).items():
+                    found[word] = tuple(sorted(set(found.get(word, ())) | set(others)))
+            self._expansions[key] = found
+        return found
 
     def words(self, han: str) -> list[tuple[str, int, int]]:
         """(word, start, end) of every word of two characters or more: jieba's
@@ -116,8 +136,9 @@ class Vocabulary:
         return out
 
 
-def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, ...]]) -> Vocabulary:
-    """records: the catalogue's current versions (name, aliases, result)."""
+def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, tuple[str, ...]]]) -> Vocabulary:
+    """records: the catalogue's current versions (name, aliases, result);
+    synonym_groups: (authority, words) of every table."""
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     vocab = Vocabulary(tokenizer=tokenizer)
@@ -125,15 +146,16 @@ def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, ...]])
     for record in records:
         for text in [record.get("name", ""), record.get("result", ""), *record.get("aliases", [])]:
             phrases.update(run for run in normalize(text).split() if is_han(run) and len(run) >= 2)
-    for group in synonym_groups:
+    for owner, group in synonym_groups:
         words = tuple(w for w in (normalize(w).replace(" ", "") for w in group) if len(w) >= 2)
         phrases.update(w for w in words if is_han(w))
+        table = vocab.synonym_tables.setdefault(owner, {})
         for word in words:
-            vocab.synonyms[word] = tuple(sorted(set(vocab.synonyms.get(word, ())) | (set(words) - {word})))
+            table[word] = tuple(sorted(set(table.get(word, ())) | (set(words) - {word})))
     # Sub-words first, with the stock dictionary, then the phrases become words.
     # A phrase's parts also include every synonym word inside it (食品经营 in
     # 食品经营许可证核发), which jieba's search mode would not cut out.
-    synonym_words = [w for w in vocab.synonyms if is_han(w)]
+    synonym_words = list(dict.fromkeys(w for table in vocab.synonym_tables.values() for w in table if is_han(w)))
     for phrase in sorted(phrases, key=len):
         vocab.cuts[phrase] = tokenizer.lcut(phrase, HMM=False)
         parts = [w for w in tokenizer.cut_for_search(phrase, HMM=False) if len(w) >= 2 and w != phrase]
@@ -214,7 +236,10 @@ class AnalysedQuery:
         return not self.terms
 
 
-def analyse_query(vocab: Vocabulary, raw: str) -> AnalysedQuery:
+def analyse_query(vocab: Vocabulary, raw: str, authorities=("",)) -> AnalysedQuery:
+    """The query's terms, expanded with the synonyms of `authorities` only
+    (at a point: its county's table and the shared ones; by default the shared)."""
+    synonyms = vocab.synonyms_for(authorities)
     norm = normalize(raw)[:MAX_QUERY_CHARS].strip()
     terms: dict[str, int] = {}
 
@@ -232,12 +257,12 @@ def analyse_query(vocab: Vocabulary, raw: str) -> AnalysedQuery:
             continue
         for word, _, _ in vocab.words(run):
             put("w:" + word, 2)
-            for synonym in vocab.synonyms.get(word, ()):
+            for synonym in synonyms.get(word, ()):
                 put("w:" + synonym, 1)
                 put("e:" + synonym, 1)
         for bg in bigrams(run):
             put("b:" + bg, 1)
-    for synonym in vocab.synonyms.get(compact, ()):
+    for synonym in synonyms.get(compact, ()):
         put("e:" + synonym, 1)
     if latin:
         # Pinyin: the whole query read as pinyin (Chinese characters converted,

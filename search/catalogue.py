@@ -20,10 +20,11 @@ def catalogue_stamp() -> tuple:
         return cursor.fetchone()
 
 
-def vocabulary_sources() -> tuple[list[dict], list[tuple[str, ...]]]:
+def vocabulary_sources() -> tuple[list[dict], list[tuple[str, tuple[str, ...]]]]:
+    """The catalogue's records, and every synonym group as (authority, words)."""
     records = [
         {"name": content["name"], "aliases": content.get("aliases", []), "result": content.get("result", "")}
         for content in StandardItemVersion.objects.filter(item__current=F("pk")).values_list("content", flat=True)
     ]
-    groups = [tuple(words) for words in SynonymGroup.objects.values_list("words", flat=True)]
+    groups = [(owner, tuple(words)) for owner, words in SynonymGroup.objects.values_list("authority", "words")]
     return records, groups

@@ -13,6 +13,8 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
+from standards import authority
+
 
 class SearchDocument(models.Model):
     doc_id = models.CharField(primary_key=True, max_length=120)
@@ -102,10 +104,14 @@ class ElasticIndexState(models.Model):
 
 
 class SynonymGroup(models.Model):
-    """Words a citizen uses for the same thing (身份证 ~ 居民身份证). Central
-    admins edit them; a query holding one word also looks for the others."""
+    """Words a citizen uses for the same thing (身份证 ~ 居民身份证). A county's
+    central admins edit their county's groups; a query at a point holding one
+    word also looks for the others of its county's groups and the shared ones."""
 
     words = ArrayField(models.CharField(max_length=20))
+    # Whose table it belongs to, as for standard items (standards/authority.py):
+    # a county's 6-digit region code, a prefecture's 4 digits, or "" for the whole cell.
+    authority = models.CharField("所属区划", max_length=6, blank=True, default=authority.SHARED, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
@@ -113,6 +119,10 @@ class SynonymGroup(models.Model):
     class Meta:
         verbose_name = "同义词组"
         ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(authority__regex=authority.PATTERN),
+                                   name="synonym_group_authority_region_code"),
+        ]
 
     def __str__(self):
         return " ~ ".join(self.words)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from cms.guide_view import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
+from standards import authority
 from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends
@@ -43,7 +44,8 @@ def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, flo
 
 def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: bool = True) -> dict:
     vocab = analysis.current_vocabulary()
-    query = analysis.analyse_query(vocab, params.q)
+    # Expanded with this point's county's synonyms and the shared ones, never another county's.
+    query = analysis.analyse_query(vocab, params.q, authority.visible_codes(point))
     scope = scope_for(point, network=params.scope == "network")
     answer, backend = backends.run("search", scope, params, query)
     lat, lng = origin(point, params)

@@ -1,10 +1,16 @@
-"""The synonym table central admins edit: one group per line, checked as a
-whole; a bad line is reported by number and nothing is saved."""
+"""The synonym tables: one group per line, checked as a whole; a bad line is
+reported by number and nothing is saved.
+
+Each county's central admins edit their county's own table; the shared groups
+(of the whole cell, or of a prefecture) are read-only for them and changed by
+the operator (`manage.py synonyms`). See standards/authority.py."""
 from __future__ import annotations
 
 import re
 
 from django.db import transaction
+
+from standards import authority
 
 from . import analysis
 from .models import SynonymGroup
@@ -19,8 +25,18 @@ class SynonymError(ValueError):
         self.problems = problems
 
 
-def as_text() -> str:
-    return "\n".join(" ".join(group.words) for group in SynonymGroup.objects.all())
+def as_text(owner: str) -> str:
+    """The table of one authority (a county's region code, or "" for the cell's shared groups)."""
+    return _text(SynonymGroup.objects.filter(authority=owner))
+
+
+def shared_text(point) -> str:
+    """The groups that apply at `point` besides its county's own (read-only there)."""
+    return _text(SynonymGroup.objects.filter(authority.visible_q(point)).exclude(authority=authority.of_point(point)))
+
+
+def _text(groups) -> str:
+    return "\n".join(" ".join(group.words) for group in groups.order_by("pk"))
 
 
 def parse(text: str) -> list[list[str]]:
@@ -44,10 +60,14 @@ def parse(text: str) -> list[list[str]]:
 
 
 @transaction.atomic
-def replace_all(text: str, user=None) -> int:
-    """Replace the whole table (checked first; on any problem nothing changes)."""
+def replace_all(text: str, owner: str, user=None) -> int:
+    """Replace one authority's whole table, and no other's (checked first; on
+    any problem nothing changes)."""
+    if not authority.is_valid(owner):
+        raise SynonymError([f"所属区划“{owner}”应为 6 位（县级）或 4 位（市级）区划代码，或为空（全辖区共用）。"])
     groups = parse(text)
-    SynonymGroup.objects.all().delete()
-    SynonymGroup.objects.bulk_create([SynonymGroup(words=words, updated_by=user) for words in groups])
+    SynonymGroup.objects.filter(authority=owner).delete()
+    SynonymGroup.objects.bulk_create([SynonymGroup(words=words, authority=owner, updated_by=user)
+                                      for words in groups])
     transaction.on_commit(analysis.invalidate)
     return len(groups)
