@@ -145,7 +145,8 @@ def _validate_admin(admin: AdminSpec, err) -> None:
         err("admin_username", f"用户名“{admin.username}”已被使用；如要授权已有用户，请不要填写密码。")
     elif admin.password is not None:
         try:
-            validate_password(admin.password)
+            # The unsaved account, so that a password like the username is refused too.
+            validate_password(admin.password, user=User(username=admin.username, first_name=admin.full_name))
         except ValidationError as exc:
             for message in exc.messages:
                 err("admin_password", message)
@@ -154,8 +155,8 @@ def _validate_admin(admin: AdminSpec, err) -> None:
 def onboard_point(spec: PointSpec) -> ServicePoint:
     # Shared rows are written from the public schema, whichever point's admin asked.
     with schema_context(get_public_schema_name()):
+        parent = validate(spec)  # first: bad input (a weak password too) makes nothing at all
         ensure_template()  # outside the transaction: rebuilding it runs migrations
-        parent = validate(spec)
         try:
             return _create(spec, parent)
         except IntegrityError:

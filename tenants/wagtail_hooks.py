@@ -2,7 +2,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import access, admin_views
+from . import access, admin_views, lockout_views, lockouts
 
 
 @hooks.register("register_admin_urls")
@@ -10,6 +10,7 @@ def register_network_urls():
     return [
         path("network/", admin_views.network, name="yimen_network"),
         path("network/onboard/", admin_views.onboard, name="yimen_onboard"),
+        path("sign-in-locks/", lockout_views.sign_in_locks, name="yimen_sign_in_locks"),
     ]
 
 
@@ -23,3 +24,13 @@ class NetworkMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_network_menu_item():
     return NetworkMenuItem("下级服务点", reverse("yimen_network"), icon_name="site", order=150)
+
+
+class SignInLocksMenuItem(MenuItem):
+    def is_shown(self, request):
+        return lockouts.may_lift_locks(request.user, getattr(request, "point", None))
+
+
+@hooks.register("register_settings_menu_item")
+def register_sign_in_locks_menu_item():
+    return SignInLocksMenuItem("登录锁定", reverse("yimen_sign_in_locks"), icon_name="lock", order=900)

@@ -1,6 +1,7 @@
 """Base settings: every value from the environment (settings/env.py) or its embedded default."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -22,6 +23,7 @@ SHARED_APPS = [
     "django.contrib.contenttypes",  # shared only: content type ids agree across schemas
     "django.contrib.auth",  # one account across the network
     "accounts",
+    "axes",  # failed sign-ins: in public, so a lock holds at every point's host
     "standards",  # the standard item library, adoptions and propagations
     "search",  # catalogue search: documents, outbox, synonyms, search log
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
@@ -87,11 +89,36 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Innermost: turns a sign-in lock into a 429 of the login page (tenants.signin).
+    "axes.middleware.AxesMiddleware",
 ]
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["tenants.auth.PointRoleBackend"]
+# The throttle first: a locked account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = ["tenants.signin.SignInThrottle", "tenants.auth.PointRoleBackend"]
 LOGIN_URL = "wagtailadmin_login"
+
+# --- Passwords and signing in (tenants.passwords, tenants.signin) --------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "tenants.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+WAGTAILADMIN_USER_LOGIN_FORM = "tenants.signin.LoginForm"
+AXES_HANDLER = "tenants.signin.SignInHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # an account, and separately an address
+AXES_FAILURE_LIMIT = int(env.get("YIMEN_SIGNIN_FAILURES", "5"))  # per account
+# Per client address, across usernames: higher, as a township office signs in from one NAT address.
+SIGNIN_ADDRESS_FAILURE_LIMIT = int(env.get("YIMEN_SIGNIN_ADDRESS_FAILURES", "20"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env.get("YIMEN_SIGNIN_LOCKOUT_MINUTES", "15")))
+AXES_LOCKOUT_CALLABLE = "tenants.signin.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "tenants.signin.client_address"
+# Proxies in front of the app that append to X-Forwarded-For; none in development
+# (the header is ignored), one in production (the compose nginx or the ingress).
+SIGNIN_TRUSTED_PROXIES = int(env.get("YIMEN_TRUSTED_PROXIES", "0"))
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful sign-in (nothing would prune it)
+AXES_ENABLE_ADMIN = False  # no Django admin here: the Wagtail page 登录锁定 instead
 
 TEMPLATES = [
     {

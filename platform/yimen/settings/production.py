@@ -28,6 +28,10 @@ WAGTAILADMIN_BASE_URL = f"https://{BASE_DOMAIN}"
 # --- HTTPS only ----------------------------------------------------------------
 # TLS ends at the reverse proxy / ingress, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Sign-in throttling counts the client's address as that proxy saw it: the
+# X-Forwarded-For entry it appended (tenants.signin.client_address). Set
+# YIMEN_TRUSTED_PROXIES=2 behind a cloud load balancer in front of the ingress.
+SIGNIN_TRUSTED_PROXIES = int(env.get("YIMEN_TRUSTED_PROXIES", "1"))
 SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = 31536000
 # Every point is a subdomain, all served over HTTPS by the wildcard certificate.
