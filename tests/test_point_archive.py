@@ -2,11 +2,15 @@
 
 A point's pages, its uploaded files and who holds which role there must all
 come back after the point was deleted, and a damaged or clashing archive must
-change nothing.
+change nothing. An archive is trusted only when signed with the cell's key,
+may restore only its own point, and its SQL runs as a role that can write
+only that point's schema (docs/operations.md, "Back up and restore a point").
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import tarfile
 from pathlib import Path
 
@@ -19,7 +23,7 @@ from django_tenants.utils import tenant_context
 from wagtail.documents.models import Document
 from wagtail.models import Page
 
-from ops import shared_rows
+from ops import archive_signing, shared_rows
 from ops.pointarchive import media_dir, schema_exists
 from standards.models import Adoption
 from tenants.models import Domain, PointGroup, Role, ServicePoint
@@ -103,7 +107,9 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     # Citizens see the site again, with the restored page.
     page = client_at(village).get("/shebaoka/")
     assert page.status_code == 200 and "社保卡补办指南" in page.content.decode()
-    assert client_at(village).get(f"/media/{file_name}").getvalue() == FILE_BYTES
+    with tenant_context(village):
+        document_url = Document.objects.get(file=file_name).url  # documents go only through their view
+    assert client_at(village).get(document_url).getvalue() == FILE_BYTES
     # Its catalogue is back: the same items at the same versions, and their guides.
     assert sorted(Adoption.objects.filter(point=village).values_list("item_id", "version_id")) == adoptions
     assert client_at(village).get(f"/items/{guide_code}/").status_code == 200
@@ -199,3 +205,242 @@ def test_every_shared_table_pointing_at_a_point_is_declared_for_export(monkeypat
     monkeypatch.setattr(shared_rows, "SHARED_ROWS",
                         [e for e in shared_rows.SHARED_ROWS if e.model != "tenants.Domain"])
     assert shared_rows.undeclared_point_references() == ['SharedRows("tenants.Domain", "tenant")']
+
+
+# --- archives that must not be trusted ---------------------------------------------
+
+KEY = "archive-key-of-the-cell-0123456789abcdef"
+OLD_KEY = "archive-key-before-the-rotation-0123456789"
+OTHER_KEY = "archive-key-of-another-cell-0123456789abc"
+
+
+def _rewrite(archive: Path, target: Path, *, sql=None, manifest=None, shared=None,
+             key: str | None = None, signature: bytes | None = None, unsigned: bool = False) -> Path:
+    """A copy of `archive` with members edited (functions of the old content),
+    the manifest's checksums brought in line, and signed with `key` (default:
+    the cell's current key), which is what someone holding that key can make.
+    `signature` keeps a given signature instead, `unsigned` drops it."""
+    with tarfile.open(archive) as source:
+        members = {m.name: source.extractfile(m).read() for m in source.getmembers()}
+    if sql:
+        members["schema.sql"] = sql(members["schema.sql"].decode()).encode()
+    if shared:
+        members["shared.json"] = json.dumps(shared(json.loads(members["shared.json"])),
+                                            ensure_ascii=False).encode()
+    data = json.loads(members["manifest.json"])
+    data["members"] = {name: hashlib.sha256(members[name]).hexdigest() for name in data["members"]}
+    if manifest:
+        data = manifest(data)
+    members["manifest.json"] = json.dumps(data, ensure_ascii=False, indent=1).encode()
+    members.pop(archive_signing.SIGNATURE_MEMBER)
+    if signature is not None:
+        members[archive_signing.SIGNATURE_MEMBER] = signature
+    elif not unsigned:
+        members[archive_signing.SIGNATURE_MEMBER] = archive_signing.sign(
+            members["manifest.json"], key.encode() if key else None)
+    with tarfile.open(target, "w:gz") as out:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            out.addfile(info, io.BytesIO(content))
+    return target
+
+
+def _one_byte_changed(sql: str) -> str:
+    """The restored page's slug, one letter changed, in the INSERT of the dump."""
+    assert "'shebaoka'" in sql
+    return sql.replace("'shebaoka'", "'shebaokb'", 1)
+
+
+def _signature(archive: Path) -> bytes:
+    with tarfile.open(archive) as tar:
+        return tar.extractfile(archive_signing.SIGNATURE_MEMBER).read()
+
+
+def _refused(archive: Path, match: str, *args: str) -> None:
+    with pytest.raises(CommandError, match=match):
+        call_command("import_point", str(archive), *args, stdout=io.StringIO())
+    connection.set_schema_to_public()
+
+
+def _gone(point) -> bool:
+    """Nothing of a deleted point came back."""
+    return not (ServicePoint.objects.filter(slug=point.slug).exists() or schema_exists(point.schema_name)
+                or Group.objects.filter(name__startswith=f"{point.slug}:").exists()
+                or Domain.objects.filter(domain=point.primary_host).exists()
+                or media_dir(point.schema_name).exists())
+
+
+def _public_sequences() -> dict[str, int | None]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sequencename, last_value FROM pg_sequences WHERE schemaname = 'public'")
+        return dict(cursor.fetchall())
+
+
+def test_an_archive_changed_after_export_or_signed_with_another_key_is_refused(network, tmp_path, settings):
+    settings.YIMEN_ARCHIVE_KEY, settings.YIMEN_ARCHIVE_KEY_FALLBACKS = OLD_KEY, []
+    village = network.village
+    _furnish(village)
+    archive = tmp_path / "village.tar.gz"
+    call_command("export_point", village.slug, "-o", str(archive), stdout=io.StringIO())
+    call_command("delete_point", village.slug, "--confirm", village.slug, stdout=io.StringIO())
+    signed = _signature(archive)
+
+    # One byte of the SQL changed and the manifest's checksum made to match: the signature no longer does.
+    tampered = _rewrite(archive, tmp_path / "tampered.tar.gz", signature=signed,
+                        sql=_one_byte_changed)
+    _refused(tampered, "签名无效")
+    with pytest.raises(CommandError, match="签名无效"):
+        call_command("export_point", "--verify", str(tampered), stdout=io.StringIO())
+    # The manifest alone changed (a point of another name), or the signature dropped.
+    renamed = _rewrite(archive, tmp_path / "renamed.tar.gz", signature=signed,
+                       manifest=lambda m: {**m, "point": {**m["point"], "name": "另一个服务点"}})
+    _refused(renamed, "签名无效")
+    _refused(_rewrite(archive, tmp_path / "unsigned.tar.gz", unsigned=True), "没有签名")
+    # A well-formed archive, signed with a key this cell does not hold.
+    _refused(_rewrite(archive, tmp_path / "foreign.tar.gz", key=OTHER_KEY), "签名无效")
+    assert _gone(village)
+
+    # Rotation: a new key signs; the old one, kept among the fallbacks, still opens older archives.
+    settings.YIMEN_ARCHIVE_KEY = KEY
+    _refused(archive, "签名无效")
+    settings.YIMEN_ARCHIVE_KEY_FALLBACKS = [OLD_KEY]
+    _refused(_rewrite(archive, tmp_path / "foreign2.tar.gz", key=OTHER_KEY), "签名无效")
+    assert _gone(village)
+    call_command("import_point", str(archive), stdout=io.StringIO())
+    assert ServicePoint.objects.filter(slug=village.slug).exists()
+    again = tmp_path / "again.tar.gz"
+    call_command("export_point", village.slug, "-o", str(again), stdout=io.StringIO())
+    assert _signature(again) == archive_signing.sign(_manifest_bytes(again), KEY.encode())
+
+
+def _manifest_bytes(archive: Path) -> bytes:
+    with tarfile.open(archive) as tar:
+        return tar.extractfile("manifest.json").read()
+
+
+def test_an_archive_restores_only_its_own_point(network, client_at, tmp_path):
+    village, township, county = network.village, network.township, network.county
+    _furnish(village)
+    editor = network.user("editor", village, Role.EDITOR)
+    archive = tmp_path / "village.tar.gz"
+    call_command("export_point", village.slug, "-o", str(archive), stdout=io.StringIO())
+    township_before, village_before = _snapshot(township), _snapshot(village)
+    own = f'"{village.schema_name}".'
+
+    def to_schema(name):
+        def manifest(m):
+            return {**m, "point": {**m["point"], "schema": name}}
+
+        def shared(s):
+            s["rows"]["tenants.ServicePoint"][0]["fields"]["schema_name"] = name
+            return s
+
+        def sql(text):
+            return text.replace(f'CREATE SCHEMA "{village.schema_name}";', f'CREATE SCHEMA "{name}";').replace(
+                own, f'"{name}".')
+
+        return {"manifest": manifest, "shared": shared, "sql": sql}
+
+    # Signed with the right key, but its schema renamed to the township's: --replace must not overwrite it.
+    over_township = _rewrite(archive, tmp_path / "over-township.tar.gz", **to_schema(township.schema_name))
+    _refused(over_township, "不是服务点.*的 schema", "--replace")
+    _refused(over_township, "不是服务点.*的 schema", "--dry-run")
+    # Nor may it land in a schema of another name.
+    _refused(_rewrite(archive, tmp_path / "elsewhere.tar.gz", **to_schema("p_elsewhere")),
+             "不是服务点.*的 schema", "--replace")
+    assert not schema_exists("p_elsewhere")
+
+    # Shared rows of other points: the village's editor made central admin of the county, and an
+    # adoption filed under the township.
+    central = f"{county.slug}:{Role.CENTRAL_ADMIN}"
+
+    def grant_elsewhere(s):
+        s["rows"]["accounts.User_groups"].append(
+            {"model": "accounts.user_groups", "pk": None, "fields": {"user": [editor.username], "group": [central]}})
+        return s
+
+    def count_it(m):
+        m["shared"]["accounts.User_groups"] += 1
+        m["memberships"] = sorted([*m["memberships"], [editor.username, central]])
+        return m
+
+    _refused(_rewrite(archive, tmp_path / "roles.tar.gz", shared=grant_elsewhere, manifest=count_it),
+             f"不属于服务点“{village.slug}”.*{central}", "--replace")
+
+    def adopt_for_township(s):
+        s["rows"]["standards.Adoption"][0]["fields"]["point"] = township.pk
+        return s
+
+    _refused(_rewrite(archive, tmp_path / "adoption.tar.gz", shared=adopt_for_township),
+             "不属于服务点.*standards.Adoption", "--replace")
+
+    assert not editor.groups.filter(name=central).exists()
+    assert _snapshot(township) == township_before and _snapshot(village) == village_before
+    assert client_at(township).get("/").status_code == 200
+    # The archive as exported still restores its own point.
+    call_command("import_point", str(archive), "--replace", stdout=io.StringIO())
+    assert _snapshot(village) == village_before
+
+
+def test_a_dry_run_checks_and_rehearses_but_changes_nothing(network, tmp_path):
+    village = network.village
+    _furnish(village)
+    network.user("editor", village, Role.EDITOR)
+    archive = tmp_path / "village.tar.gz"
+    call_command("export_point", village.slug, "-o", str(archive), stdout=io.StringIO())
+    call_command("delete_point", village.slug, "--confirm", village.slug, stdout=io.StringIO())
+    sequences = _public_sequences()
+
+    out = io.StringIO()
+    call_command("import_point", str(archive), "--dry-run", stdout=out)
+    assert "演练完成（已回滚）" in out.getvalue() and "校验通过" in out.getvalue()
+    assert _gone(village)
+    # Not even an id was drawn from a shared table's sequence (those are not rolled back).
+    assert _public_sequences() == sequences
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'yimen_dryrun_%%'")
+        assert cursor.fetchone()[0] == 0
+    # A dry run of a changed archive is refused like the real thing.
+    _refused(_rewrite(archive, tmp_path / "tampered.tar.gz", signature=_signature(archive),
+                      sql=_one_byte_changed), "签名无效", "--dry-run")
+    assert _gone(village)
+
+
+def test_the_archive_sql_can_write_only_its_own_schema_even_when_signed(network, tmp_path):
+    village, township, county = network.village, network.township, network.county
+    _furnish(village)
+    editor = network.user("editor", village, Role.EDITOR)
+    archive = tmp_path / "village.tar.gz"
+    call_command("export_point", village.slug, "-o", str(archive), stdout=io.StringIO())
+    village_before, township_before = _snapshot(village), _snapshot(township)
+    central = Group.objects.get(name=f"{county.slug}:{Role.CENTRAL_ADMIN}")
+    grant = (f'INSERT INTO "public"."accounts_user_groups" ("user_id", "group_id") '
+             f"VALUES ({editor.pk}, {central.pk});")
+    schema = f'"{village.schema_name}"'
+    statements = {
+        "public": grant,
+        "another point": f'UPDATE "{township.schema_name}"."wagtailcore_page" SET "title" = \'篡改\';',
+        "role undone": f"RESET ROLE; {grant}",
+        "session user": f"SET SESSION AUTHORIZATION postgres; {grant}",
+        "transaction ended": f"COMMIT; {grant} BEGIN;",
+        "trigger for later": (
+            f"CREATE FUNCTION {schema}.\"later\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {grant} "
+            f"RETURN NEW; END $$; CREATE TRIGGER \"later\" AFTER INSERT ON {schema}.\"wagtailcore_page\" "
+            f"FOR EACH ROW EXECUTE FUNCTION {schema}.\"later\"();"),
+    }
+    for name, statement in statements.items():
+        crafted = _rewrite(archive, tmp_path / f"{name}.tar.gz", sql=lambda sql, s=statement: f"{sql}\n{s}\n")
+        for mode in ("--replace", "--dry-run"):
+            _refused(crafted, "恢复 schema 时出错", mode)
+            assert not editor.groups.filter(pk=central.pk).exists(), (name, mode)
+            assert _snapshot(township) == township_before, (name, mode)
+            assert _snapshot(village) == village_before, (name, mode)
+    # The role the SQL ran as owns nothing afterwards, and the exported archive restores as before.
+    call_command("import_point", str(archive), "--replace", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relowner = 'yimen_restore'::regrole")
+        assert cursor.fetchone()[0] == 0
+        cursor.execute("SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = %s", [village.schema_name])
+        assert cursor.fetchall() == [(connection.settings_dict["USER"] or "postgres",)]
+    assert _snapshot(village) == village_before

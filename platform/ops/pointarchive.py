@@ -5,17 +5,24 @@ An archive (`.tar.gz`) holds everything that is the point's:
   manifest.json  what is inside: the point, the release (the schema's applied
                  migrations), content type ids, row counts per table of the
                  schema and per shared model, sha256 of every member and file
+  manifest.sig   HMAC-SHA256 of manifest.json with the cell's archive key
+                 (ops.archive_signing): the signature covers every member
   schema.sql     the point's schema, dumped by pg_dump (structure and rows)
   shared.json    its rows in the public schema (ops.shared_rows.SHARED_ROWS)
                  and the accounts that hold roles there
   media/…        its uploads, MEDIA_ROOT/<schema>/…
 
 The export reads schema and shared rows from one database snapshot (pg_dump
---snapshot), so they agree even while people work. The import runs in one
-transaction: shared rows, accounts that are missing, the schema SQL, then a
-check that every count matches the manifest; any mismatch or error rolls all
-of it back. Files are unpacked beside MEDIA_ROOT/<schema>, checked, and
-moved into place only after the commit.
+--snapshot), so they agree even while people work. The import trusts nothing
+it has not checked: first the signature and every checksum, then that the
+schema is the named point's and every shared row belongs to that point
+(ops.archive_checks); only then, in one transaction: shared rows, accounts
+that are missing, the schema SQL (run as a role that can write only that
+schema, ops.restore_role), then a check that every count matches the
+manifest; any mismatch or error rolls all of it back. Files are unpacked
+beside MEDIA_ROOT/<schema>, checked, and moved into place only after the
+commit. A dry run restores the schema SQL into a scratch schema under the
+same role and rolls it back: nothing of the point is touched.
 
 Archives restore into the cell they came from (or one of the same release
 whose content type ids agree): a point's tables name shared rows (users,
@@ -40,7 +47,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
-from django.db import connection, transaction
+from django.core.serializers.base import DeserializationError
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -48,14 +56,16 @@ from tenants.migration_state import applied_by_schema, migration_files_on_disk, 
 from tenants.models import ServicePoint
 from tenants.schema_template import pg_dump_binary
 
+from . import archive_signing
+from .archive_checks import check_schema_of_point, check_shared_rows, loaded_rows_foreign
+from .archive_errors import ArchiveError
+from .restore_role import RestoreRefused, run_confined
 from .shared_rows import SHARED_ROWS
 
-FORMAT = 1
+__all__ = ["ArchiveError", "delete_point", "export_point", "import_point", "verify_archive"]
+
+FORMAT = 2  # 2: signed (manifest.sig); unsigned archives of format 1 are refused
 USER_FIELDS = ["username", "first_name", "last_name", "email", "password", "is_active", "date_joined"]
-
-
-class ArchiveError(Exception):
-    """A problem an operator must fix; the message says what, in Chinese first."""
 
 
 @dataclass
@@ -177,17 +187,22 @@ def export_point(slug: str, destination: Path, *, log=print) -> dict:
                          for rel, path in files.items()}
     log(f"[export] 写入 {destination}：{len(manifest['tables'])} 张表，"
         f"{sum(manifest['tables'].values())} 行，{len(files)} 个文件 …")
+    if archive_signing.uses_derived_key():
+        log("[export] 注意：未设置 YIMEN_ARCHIVE_KEY，用由 SECRET_KEY 派生的密钥签名；"
+            "SECRET_KEY 更换且移出 SECRET_KEY_FALLBACKS 后，此文件将无法导入。生产环境请设置 YIMEN_ARCHIVE_KEY。")
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(destination.name + ".partial")
     with tarfile.open(partial, "w:gz") as tar:
-        _add_bytes(tar, "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1).encode())
+        _add_bytes(tar, "manifest.json", manifest_bytes)
+        _add_bytes(tar, archive_signing.SIGNATURE_MEMBER, archive_signing.sign(manifest_bytes))
         _add_bytes(tar, "schema.sql", schema_bytes)
         _add_bytes(tar, "shared.json", shared_json)
         for rel, path in sorted(files.items()):
             tar.add(str(path), arcname=f"media/{rel}", recursive=False)
     os.replace(partial, destination)  # never a half-written archive under the final name
     verify_archive(destination)
-    log(f"[export] 校验通过：{destination}")
+    log(f"[export] 校验通过（已签名）：{destination}")
     return manifest
 
 
@@ -231,15 +246,36 @@ class Archive:
 
 
 def read_archive(path: Path) -> Archive:
-    """Open an archive and check every member against the manifest."""
+    """Open an archive, check its signature, then every member against the manifest.
+
+    Nothing of the archive is used before this returns: an unsigned archive,
+    one signed with another key, or one with any byte changed is refused here.
+    """
     if not path.is_file():
         raise ArchiveError(f"找不到导出文件 {path}（archive not found）")
     try:
         with tarfile.open(path, "r:gz") as tar:
-            members = {m.name: m for m in tar.getmembers()}
-            manifest = json.loads(tar.extractfile(members["manifest.json"]).read())
+            listed = tar.getmembers()
+            members = {m.name: m for m in listed}
+            if len(members) != len(listed) or not all(m.isfile() for m in listed):
+                raise ArchiveError("导出文件中有重名或非普通文件的成员，已拒绝。（duplicate or special members）")
+            if archive_signing.SIGNATURE_MEMBER not in members:
+                raise ArchiveError("导出文件没有签名，已拒绝，未做任何改动：只接受由 export_point 生成并签名的"
+                                   "导出文件（较早版本的导出文件请在原环境升级后重新导出）。（unsigned archive）")
+            manifest_bytes = tar.extractfile(members["manifest.json"]).read()
+            signature = tar.extractfile(members[archive_signing.SIGNATURE_MEMBER]).read()
+            if not archive_signing.is_valid(manifest_bytes, signature):
+                raise ArchiveError("导出文件签名无效，已拒绝，未做任何改动：文件在导出后被改动过，或由另一密钥签名"
+                                   "（不是 YIMEN_ARCHIVE_KEY，也不在 YIMEN_ARCHIVE_KEY_FALLBACKS 中）。"
+                                   "（bad signature）")
+            manifest = json.loads(manifest_bytes)
             if manifest.get("format") != FORMAT:
                 raise ArchiveError(f"导出文件格式 {manifest.get('format')} 不受支持（unsupported format）")
+            expected = {"manifest.json", archive_signing.SIGNATURE_MEMBER, *manifest["members"],
+                        *(f"media/{rel}" for rel in manifest["media"])}
+            if set(members) - expected:
+                extra = "、".join(sorted(set(members) - expected)[:3])
+                raise ArchiveError(f"导出文件中有清单之外的成员（{extra}），已拒绝。（unlisted members）")
             data = {}
             for name, digest in manifest["members"].items():
                 data[name] = tar.extractfile(members[name]).read()
@@ -318,6 +354,7 @@ def _delete_shared_rows(point_pk: int, *, raw: bool) -> None:
 # --- import --------------------------------------------------------------------
 
 def import_point(path: Path, *, replace: bool = False, dry_run: bool = False, log=print) -> ImportReport:
+    # Signature and checksums first: nothing of the archive is used before they pass.
     archive = read_archive(path)
     manifest = archive.manifest
     info = manifest["point"]
@@ -325,35 +362,58 @@ def import_point(path: Path, *, replace: bool = False, dry_run: bool = False, lo
     _quote(schema)  # a valid identifier, before it goes near SQL
     report = ImportReport(schema=schema)
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        # Then what it may restore, still before anything is written.
+        check_schema_of_point(manifest)
+        check_shared_rows(manifest, archive.shared)
         _check_release(manifest, report)
-        staging = _stage_media(archive) if not dry_run else None
+        existing = _check_the_way(manifest, replace=replace or dry_run)
+        if dry_run:
+            _rehearse(archive, report, log=log)
+            return report
+        staging = _stage_media(archive)
         try:
             with transaction.atomic():
-                # A dry run may clear an existing point: it is all rolled back.
-                _clear_the_way(manifest, replace=replace or dry_run, log=log)
+                _clear_the_way(existing, schema, log=log)
                 _load_users(archive.shared["users"], report)
-                _load_shared_rows(archive.shared["rows"], report)
-                log(f"[import] 恢复 schema {schema} …")
+                loaded = _load_shared_rows(archive.shared["rows"], report)
+                foreign = loaded_rows_foreign(info["pk"], loaded)
+                if foreign:
+                    raise ArchiveError(f"导出文件中有不属于服务点“{info['slug']}”的共享数据（"
+                                       + "；".join(foreign) + "），已全部回滚。")
+                log(f"[import] 恢复 schema {schema}（以只能写该 schema 的数据库角色执行）…")
                 _run_schema_sql(archive.schema_sql, schema)
                 _raise_sequences()
                 _verify_database(manifest, report)
-                if staging is not None:
-                    _verify_media_tree(staging, manifest)
-                if dry_run:
-                    transaction.set_rollback(True)
-            if staging is not None:
-                _put_media_in_place(staging, schema)
-                _verify_media_tree(media_dir(schema), manifest)
+                _verify_media_tree(staging, manifest)
+            _put_media_in_place(staging, schema)
+            _verify_media_tree(media_dir(schema), manifest)
         finally:
-            if staging is not None and staging.exists():
+            if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
     report.files = len(manifest["media"])
-    if not dry_run:  # search documents are not archived: they are rebuilt from the restored guides
-        from search.reindexing import reindex
+    # Search documents are not archived: they are rebuilt from the restored guides.
+    from search.reindexing import reindex
 
-        with schema_context(settings.PUBLIC_SCHEMA_NAME):
-            reindex(progress=log, points=ServicePoint.objects.filter(schema_name=schema))
+    with schema_context(settings.PUBLIC_SCHEMA_NAME):
+        reindex(progress=log, points=ServicePoint.objects.filter(schema_name=schema))
     return report
+
+
+def _rehearse(archive: Archive, report: ImportReport, *, log) -> None:
+    """A dry run: the schema SQL, under the restricted role, into a scratch
+    schema, counted and rolled back. The point, its schema, its shared rows
+    and its files are not touched; the shared rows were checked above."""
+    manifest = archive.manifest
+    scratch = f"yimen_dryrun_{uuid.uuid4().hex[:12]}"
+    log(f"[import] 演练：在临时 schema {scratch} 中恢复并校验，然后回滚 …")
+    with transaction.atomic():
+        _run_schema_sql(archive.schema_sql, manifest["point"]["schema"], into=scratch)
+        found = table_counts(scratch)
+        transaction.set_rollback(True)
+    _compare_tables(found, manifest["tables"])
+    report.tables, report.rows = len(found), sum(found.values())
+    report.shared = dict(manifest["shared"])
+    report.files = len(manifest["media"])
 
 
 def _check_release(manifest: dict, report: ImportReport) -> None:
@@ -373,24 +433,31 @@ def _check_release(manifest: dict, report: ImportReport) -> None:
                            "此导出文件只能导入到原环境或同版本的同源环境。（content type ids differ）")
 
 
-def _clear_the_way(manifest: dict, *, replace: bool, log) -> None:
+def _check_the_way(manifest: dict, *, replace: bool) -> ServicePoint | None:
+    """Refusals that need no change: returns the point to be replaced, if any."""
     info = manifest["point"]
     existing = ServicePoint.objects.filter(slug=info["slug"]).first()
     if existing is not None and existing.pk != info["pk"]:
         raise ArchiveError(f"标识“{info['slug']}”已被另一个服务点使用（不同编号），不能导入。")
-    if existing is not None or schema_exists(info["schema"]):
-        if not replace:
-            raise ArchiveError(f"服务点“{info['name']}”（{info['schema']}）已存在。"
-                               "要用导出文件覆盖它，请加 --replace。")
-        log(f"[import] 覆盖现有的 {info['schema']} …")
-        if existing is not None:
-            _delete_shared_rows(existing.pk, raw=True)
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(info['schema'])} CASCADE")
+    if (existing is not None or schema_exists(info["schema"])) and not replace:
+        raise ArchiveError(f"服务点“{info['name']}”（{info['schema']}）已存在。"
+                           "要用导出文件覆盖它，请加 --replace。")
     if info["parent_pk"] is not None:
         parent = ServicePoint.objects.filter(pk=info["parent_pk"]).first()
         if parent is None or parent.slug != info["parent_slug"]:
             raise ArchiveError(f"上级服务点“{info['parent_slug']}”不在本环境中（或编号不同），请先导入上级。")
+    return existing
+
+
+def _clear_the_way(existing: ServicePoint | None, schema: str, *, log) -> None:
+    """Remove the point being replaced (its schema was checked to be its own)."""
+    if existing is None and not schema_exists(schema):
+        return
+    log(f"[import] 覆盖现有的 {schema} …")
+    if existing is not None:
+        _delete_shared_rows(existing.pk, raw=True)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {_quote(schema)} CASCADE")
 
 
 def _load_users(users: list[dict], report: ImportReport) -> None:
@@ -409,7 +476,9 @@ def _load_users(users: list[dict], report: ImportReport) -> None:
         report.users_created.append(fields["username"])
 
 
-def _load_shared_rows(rows_by_model: dict[str, list], report: ImportReport) -> None:
+def _load_shared_rows(rows_by_model: dict[str, list], report: ImportReport) -> dict[str, list]:
+    """Restore the rows; returns the ids written per model (checked against the point next)."""
+    loaded: dict[str, list] = {}
     for entry in SHARED_ROWS:
         rows = rows_by_model.get(entry.model, [])
         model = entry.model_class()
@@ -418,15 +487,24 @@ def _load_shared_rows(rows_by_model: dict[str, list], report: ImportReport) -> N
             if taken:
                 raise ArchiveError(f"{model._meta.verbose_name} 编号 {list(taken)[:5]} 已被占用，不能原样恢复。"
                                    f"（{entry.model} pk taken）")
-        objects = serializers.deserialize(
-            "json", json.dumps([r if entry.keep_pk else {**r, "pk": None} for r in rows]),
-            handle_forward_references=False)
-        for obj in objects:
-            obj.save()
+        try:
+            objects = serializers.deserialize(
+                "json", json.dumps([r if entry.keep_pk else {**r, "pk": None} for r in rows]),
+                handle_forward_references=False)
+            loaded[entry.model] = []
+            for obj in objects:
+                obj.save()
+                loaded[entry.model].append(obj.object.pk)
+        except (DeserializationError, IntegrityError) as exc:
+            raise ArchiveError(f"共享数据 {entry.model} 无法恢复（与本环境已有的数据冲突，或引用了不存在的数据）："
+                               f"{str(exc).strip().splitlines()[0]}") from exc
         report.shared[entry.model] = len(rows)
+    return loaded
 
 
-def _run_schema_sql(sql: str, schema: str) -> None:
+def _run_schema_sql(sql: str, schema: str, *, into: str | None = None) -> None:
+    """Create the schema (or the scratch schema `into`) and run the dump's SQL
+    in it as the restricted role (ops.restore_role)."""
     # pg_dump's preamble sets session options (search_path '' among them) and
     # PostgreSQL 18's psql-only \restrict lines: none belongs on Django's
     # connection. Only the preamble is filtered, never row data further down.
@@ -434,12 +512,21 @@ def _run_schema_sql(sql: str, schema: str) -> None:
     body_start = next((i for i, line in enumerate(lines) if line.startswith("CREATE SCHEMA")), None)
     if body_start is None:
         raise ArchiveError("schema.sql 中没有 CREATE SCHEMA（not a schema dump）")
-    body = "".join(line for line in lines[body_start:] if not line.startswith(("\\restrict", "\\unrestrict")))
-    if f"CREATE SCHEMA {_quote(schema)};" not in body:
+    if lines[body_start].rstrip("\n") != f"CREATE SCHEMA {_quote(schema)};":
         raise ArchiveError(f"schema.sql 不是 {schema} 的导出（dump of another schema）")
+    # The schema is made here, by the application's user; the role may only fill it.
+    body = "".join(line for line in lines[body_start + 1:] if not line.startswith(("\\restrict", "\\unrestrict")))
+    target = into or schema
+    if into:  # every name pg_dump writes is schema-qualified and quoted (--quote-all-identifiers)
+        body = body.replace(f"{_quote(schema)}.", f"{_quote(into)}.")
     with connection.cursor() as cursor:
-        cursor.execute(body)
-    connection.set_schema_to_public()
+        cursor.execute(f"CREATE SCHEMA {_quote(target)}")
+    try:
+        run_confined(body, target)
+    except RestoreRefused as exc:
+        raise ArchiveError(f"恢复 schema 时出错，已全部回滚（schema.sql 只能写 {target} 本身）：{exc}") from exc
+    finally:
+        connection.set_schema_to_public()
 
 
 def _raise_sequences() -> None:
@@ -459,16 +546,19 @@ def _raise_sequences() -> None:
 def _verify_database(manifest: dict, report: ImportReport) -> None:
     info = manifest["point"]
     found = table_counts(info["schema"])
-    if found != manifest["tables"]:
-        differ = sorted(t for t in set(found) | set(manifest["tables"])
-                        if found.get(t) != manifest["tables"].get(t))
-        raise ArchiveError(f"校验失败：表 {'、'.join(differ[:5])} 的行数与导出时不同（row counts differ）")
+    _compare_tables(found, manifest["tables"])
     shared = shared_counts(info["pk"])
     if shared != manifest["shared"]:
         raise ArchiveError(f"校验失败：共享数据数目不符（shared rows differ: {shared} != {manifest['shared']}）")
     if memberships(info["pk"]) != manifest["memberships"]:
         raise ArchiveError("校验失败：岗位成员与导出时不同（role memberships differ）")
     report.tables, report.rows, report.shared = len(found), sum(found.values()), shared
+
+
+def _compare_tables(found: dict[str, int], expected: dict[str, int]) -> None:
+    if found != expected:
+        differ = sorted(t for t in set(found) | set(expected) if found.get(t) != expected.get(t))
+        raise ArchiveError(f"校验失败：表 {'、'.join(differ[:5])} 的行数与导出时不同（row counts differ）")
 
 
 def _stage_media(archive: Archive) -> Path:

@@ -163,6 +163,13 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Point archives (ops.pointarchive, ops.archive_signing) ---------------------
+# export_point signs with YIMEN_ARCHIVE_KEY; import_point also accepts the
+# fallbacks (comma-separated, previous keys during a rotation). Empty: a key
+# derived from SECRET_KEY (and SECRET_KEY_FALLBACKS), fit for development only.
+YIMEN_ARCHIVE_KEY = env.get("YIMEN_ARCHIVE_KEY")
+YIMEN_ARCHIVE_KEY_FALLBACKS = [k for k in env.get("YIMEN_ARCHIVE_KEY_FALLBACKS").split(",") if k]
+
 # --- Language and time: Simplified Chinese first ------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

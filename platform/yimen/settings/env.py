@@ -23,6 +23,8 @@ DEFAULTS = {
     "LOG_LEVEL": "INFO",
     "CSRF_TRUSTED_ORIGINS": "",  # comma-separated, only for origins outside the base domain
     "SECRET_KEY_FALLBACKS": "",  # comma-separated previous keys while rotating SECRET_KEY
+    "YIMEN_ARCHIVE_KEY": "",  # signs point archives; empty: derived from SECRET_KEY (development)
+    "YIMEN_ARCHIVE_KEY_FALLBACKS": "",  # comma-separated previous archive keys, accepted on import
 }
 
 

@@ -18,6 +18,9 @@ if SECRET_KEY == env.DEFAULTS["SECRET_KEY"] or len(SECRET_KEY) < 32:
     raise ImproperlyConfigured("SECRET_KEY 过短或为开发默认值（SECRET_KEY is the dev default or too short）")
 # Rotation: the previous key still verifies sessions and signed tokens until removed.
 SECRET_KEY_FALLBACKS = [k for k in env.get("SECRET_KEY_FALLBACKS").split(",") if k]
+# Point archives: a dedicated key outlives SECRET_KEY rotations (docs/operations.md).
+if YIMEN_ARCHIVE_KEY and len(YIMEN_ARCHIVE_KEY) < 32:  # noqa: F405 (from base)
+    raise ImproperlyConfigured("YIMEN_ARCHIVE_KEY 过短（at least 32 characters）")
 
 # Hosts: the base domain, every point's <slug>.<base domain>, and any other
 # Domain row of a point (ops.hosts reads them, refreshed every minute).

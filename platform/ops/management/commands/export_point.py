@@ -1,4 +1,4 @@
-"""manage.py export_point <slug> [-o FILE]: one point's schema, shared rows and files in one archive."""
+"""manage.py export_point <slug> [-o FILE]: one point's schema, shared rows and files in one signed archive."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -21,7 +21,8 @@ class Command(BaseCommand):
                 manifest = verify_archive(Path(options["verify"]))
                 point = manifest["point"]
                 self.stdout.write(self.style.SUCCESS(
-                    f"导出文件完好：{point['name']}（{point['schema']}），导出于 {manifest['exported_at']}，"
+                    f"导出文件完好（签名有效）：{point['name']}（{point['schema']}），"
+                    f"导出于 {manifest['exported_at']}，"
                     f"{len(manifest['tables'])} 张表，{len(manifest['media'])} 个文件。"))
                 return
             if not options["slug"]:

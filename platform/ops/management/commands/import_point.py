@@ -1,4 +1,4 @@
-"""manage.py import_point FILE [--replace] [--dry-run]: restore a point from its archive, then verify."""
+"""manage.py import_point FILE [--replace] [--dry-run]: verify a signed archive, restore the point, check it."""
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -7,13 +7,14 @@ from ops.pointarchive import ArchiveError, import_point
 
 
 class Command(BaseCommand):
-    help = "从导出文件恢复一个服务点，并逐表、逐文件校验；任何不符都会整体回滚。"
+    help = "从签名的导出文件恢复一个服务点，并逐表、逐文件校验；签名无效或任何不符都不做改动。"
 
     def add_arguments(self, parser):
         parser.add_argument("archive", help="export_point 生成的 .tar.gz")
         parser.add_argument("--replace", action="store_true", help="服务点已存在时，用导出文件覆盖它")
         parser.add_argument("--dry-run", action="store_true",
-                            help="完整演练导入与校验，然后回滚：证明备份可以恢复，不改变任何数据")
+                            help="校验签名、校验和与共享数据，并在临时 schema 中演练恢复后回滚："
+                                 "证明备份可以恢复，不改变任何数据")
 
     def handle(self, *args, **options):
         try:
