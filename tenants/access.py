@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from .models import ROLES_REACHING_DOWN, PointGroup, Role, ServicePoint, Tier
 
 ENTRY_SALT = "yimen.tenants.enter"
-ENTRY_MAX_AGE = 60  # seconds: the link is followed at once, by a redirect
+ENTRY_MAX_AGE = 60  # seconds: followed at once, by a redirect and one click to confirm
 
 
 def authority_groups(point: ServicePoint) -> QuerySet[PointGroup]:
@@ -58,23 +58,45 @@ def issue_entry_token(user, *, source: ServicePoint | None, target: ServicePoint
     return signing.dumps(payload, salt=ENTRY_SALT)
 
 
-def redeem_entry_token(token: str, *, target: ServicePoint | None):
-    """The user a valid, unused token for `target` names, or None."""
+def _entry_payload(token: str, target: ServicePoint | None) -> dict | None:
     if target is None:
         return None
     try:
         payload = signing.loads(token, salt=ENTRY_SALT, max_age=ENTRY_MAX_AGE)
     except signing.BadSignature:
         return None
-    if payload.get("t") != target.schema_name:
-        return None
-    # One use only: the first redemption claims the nonce.
-    if not cache.add(f"entry-token:{payload['n']}", 1, ENTRY_MAX_AGE * 2):
-        return None
+    return payload if payload.get("t") == target.schema_name else None
+
+
+def _entry_user(payload: dict, target: ServicePoint):
     user = get_user_model().objects.filter(pk=payload["u"], is_active=True).first()
     if user is None or not can_act_at(user, target):
         return None
     return user
+
+
+def _nonce_key(payload: dict) -> str:
+    return f"entry-token:{payload['n']}"
+
+
+def entry_token_user(token: str, *, target: ServicePoint | None):
+    """Whom a valid, unused token for `target` would sign in, without using
+    it: the confirmation page names the account before anyone signs in."""
+    payload = _entry_payload(token, target)
+    if payload is None or cache.get(_nonce_key(payload)) is not None:
+        return None
+    return _entry_user(payload, target)
+
+
+def redeem_entry_token(token: str, *, target: ServicePoint | None):
+    """The user a valid, unused token for `target` names, or None; uses the token."""
+    payload = _entry_payload(token, target)
+    if payload is None:
+        return None
+    # One use only: the first redemption claims the nonce.
+    if not cache.add(_nonce_key(payload), 1, ENTRY_MAX_AGE * 2):
+        return None
+    return _entry_user(payload, target)
 
 
 def parents_user_may_onboard_under(user, source: ServicePoint | None) -> QuerySet[ServicePoint]:

@@ -293,6 +293,31 @@ def test_ingress_routes_the_wildcard_domain_with_tls():
     assert "yimen-web" in _by_kind("Service")
 
 
+def test_only_the_ingress_controller_and_prometheus_reach_web():
+    """A NetworkPolicy rule without `from` admits every pod of the cluster."""
+    policies = _by_kind("NetworkPolicy")
+    assert "networkpolicy.yaml" in yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
+    web_labels = _by_kind("Deployment")["yimen-web"]["spec"]["template"]["metadata"]["labels"]
+    allowed: set[tuple[str, str]] = set()
+    for name, policy in policies.items():
+        selected = policy["spec"]["podSelector"]["matchLabels"]
+        assert "Ingress" in policy["spec"]["policyTypes"], name
+        rules = policy["spec"].get("ingress", [])
+        if not selected.items() <= web_labels.items():
+            assert rules == [], f"{name}: only web accepts connections"
+            continue
+        for rule in rules:
+            assert rule.get("from"), f"{name}: a rule without peers admits every pod"
+            assert rule["ports"] == [{"port": 8000, "protocol": "TCP"}], name
+            for peer in rule["from"]:
+                # Both selectors in one peer (AND); no address blocks.
+                assert set(peer) == {"namespaceSelector", "podSelector"}, peer
+                namespace = peer["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"]
+                allowed.add((namespace, peer["podSelector"]["matchLabels"]["app.kubernetes.io/name"]))
+    assert allowed == {("ingress-nginx", "ingress-nginx"), ("monitoring", "prometheus")}
+    assert _by_kind("Ingress")["yimen"]["spec"]["ingressClassName"] == "nginx"
+
+
 @pytest.mark.skipif(not shutil.which("kubectl"), reason="kubectl is not installed")
 def test_kustomize_renders_the_manifests():
     result = subprocess.run(["kubectl", "kustomize", str(K8S)], capture_output=True, text=True)

@@ -101,6 +101,7 @@ def demo(args: list[str]) -> int:
     try:
         env = services.start("yimen", fresh="--reset" in args, elasticsearch="--elasticsearch" in args)
         env["DEBUG"] = "1"
+        env["YIMEN_DEMO"] = "1"  # load_demo_network refuses to make its public-password accounts otherwise
         manage(env, "deploy_points")  # migrations of public and every point, template
         manage(env, "load_demo_network")
         manage(env, "reindex", "--if-empty")  # a demo database from before search: build its documents once

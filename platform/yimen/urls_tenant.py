@@ -10,6 +10,9 @@ from tenants import views as tenant_views
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
+    # Before Wagtail's own: documents are served through tenants.uploads' rules.
+    re_path(r"^documents/(?P<document_id>\d+)/(?P<document_filename>.*)$", tenant_views.document,
+            name="point_document"),
     path("documents/", include(wagtaildocs_urls)),
     path("enter/<str:token>/", tenant_views.enter, name="enter_point"),
     path("go/<slug:slug>/", tenant_views.go_to_point, name="go_to_point"),

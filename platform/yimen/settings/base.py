@@ -184,6 +184,11 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAIL_CONTENT_LANGUAGES = [("zh-hans", "简体中文")]
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+# Documents only through their view (collection privacy, download, locked
+# down by tenants.uploads), also on object storage; and only the kinds a
+# county publishes: an uploaded .html or .js would run on the admin's origin.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
+WAGTAILDOCS_EXTENSIONS = ["pdf", "ofd", "doc", "docx", "xls", "xlsx", "jpg", "jpeg", "png", "zip"]
 
 # --- Celery ------------------------------------------------------------------
 CELERY_BROKER_URL = env.get("CELERY_BROKER_URL")
@@ -213,6 +218,9 @@ STANDARDS_FOUR_EYES = env.flag("YIMEN_STANDARDS_FOUR_EYES", default=True)
 STANDARDS_PROPAGATION_BATCH = int(env.get("YIMEN_PROPAGATION_BATCH", "25"))
 # A queue of its own lets a county give fan-out its own workers (default: the common queue).
 STANDARDS_PROPAGATION_QUEUE = env.get("YIMEN_PROPAGATION_QUEUE", "celery")
+# Set only by `python3 infra/yimen.py demo`: load_demo_network makes accounts
+# with a published password and refuses to run without it (and DEBUG).
+YIMEN_DEMO = env.flag("YIMEN_DEMO")
 
 ELASTICSEARCH_URL = env.get("ELASTICSEARCH_URL")
 PROMETHEUS_MULTIPROC_DIR = env.get("PROMETHEUS_MULTIPROC_DIR")
