@@ -368,6 +368,27 @@ def test_an_archive_restores_only_its_own_point(network, client_at, tmp_path):
     _refused(_rewrite(archive, tmp_path / "roles.tar.gz", shared=grant_elsewhere, manifest=count_it),
              f"不属于服务点“{village.slug}”.*{central}", "--replace")
 
+    # A 中心管理员 role group the village's tier does not have, its editor in it.
+    made_up = f"{village.slug}:{Role.CENTRAL_ADMIN}"
+
+    def central_at_village(s):
+        s["rows"]["auth.Group"].append({"model": "auth.group", "pk": 10**9, "fields": {"name": made_up}})
+        s["rows"]["tenants.PointGroup"].append({"model": "tenants.pointgroup", "pk": 10**9, "fields": {
+            "point": village.pk, "role": Role.CENTRAL_ADMIN.value, "group": [made_up]}})
+        s["rows"]["accounts.User_groups"].append(
+            {"model": "accounts.user_groups", "pk": None, "fields": {"user": [editor.username], "group": [made_up]}})
+        return s
+
+    def count_them(m):
+        for model in ("auth.Group", "tenants.PointGroup", "accounts.User_groups"):
+            m["shared"][model] += 1
+        m["memberships"] = sorted([*m["memberships"], [editor.username, made_up]])
+        return m
+
+    _refused(_rewrite(archive, tmp_path / "central.tar.gz", shared=central_at_village, manifest=count_them),
+             "不属于服务点.*central_admin", "--replace")
+    assert not Group.objects.filter(name=made_up).exists()
+
     def adopt_for_township(s):
         s["rows"]["standards.Adoption"][0]["fields"]["point"] = township.pk
         return s

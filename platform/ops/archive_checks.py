@@ -15,6 +15,7 @@ from django.conf import settings
 
 from tenants.models import ServicePoint
 from tenants.onboarding import schema_name_for
+from tenants.roles import roles_for_tier
 
 from .archive_errors import ArchiveError
 from .shared_rows import SHARED_ROWS
@@ -37,6 +38,13 @@ def check_schema_of_point(manifest: dict) -> None:
 
 def check_shared_rows(manifest: dict, shared: dict) -> None:
     """Every shared row of the archive names the archive's point (directly or through its groups)."""
+    try:
+        _check_shared_rows(manifest, shared)
+    except (KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise ArchiveError(f"shared.json 的格式不对（{type(exc).__name__}: {exc}），已拒绝。") from exc
+
+
+def _check_shared_rows(manifest: dict, shared: dict) -> None:
     info = manifest["point"]
     rows = shared.get("rows", {})
     unknown = sorted(set(rows) - {entry.model for entry in SHARED_ROWS})
@@ -59,12 +67,16 @@ def check_shared_rows(manifest: dict, shared: dict) -> None:
             if value != info["pk"]:
                 foreign.append(f"{entry.model} #{row['pk']}（属于服务点 #{value}）")
 
+    # Roles the point's tier has (a village archive holds no 中心管理员 group).
+    allowed = set(roles_for_tier(fields.get("tier", "")))
+    foreign += [f"岗位 {row['fields'].get('role')}（{fields.get('tier')} 层级没有此岗位）"
+                for row in rows.get("tenants.PointGroup", []) if row["fields"].get("role") not in allowed]
     # Role groups: the archive's auth groups are exactly those its PointGroup rows name.
     groups = {row["fields"]["name"]: row["pk"] for row in rows.get("auth.Group", [])}
     named = {_key(row["fields"]["group"]) for row in rows.get("tenants.PointGroup", [])}
     own_groups = {name for name, pk in groups.items() if name in named or pk in named}
     foreign += [f"auth.Group {name}（不是本服务点的岗位组）" for name in sorted(set(groups) - own_groups)]
-    foreign += [f"tenants.PointGroup → {ref}（导出文件中没有该组）" for ref in sorted(map(str, named))
+    foreign += [f"tenants.PointGroup → {ref}（导出文件中没有该组）" for ref in sorted(named, key=str)
                 if ref not in groups and ref not in groups.values()]
     members = set()
     for row in rows.get("accounts.User_groups", []):
@@ -98,4 +110,6 @@ def loaded_rows_foreign(point_pk: int, loaded: dict[str, list]) -> list[str]:
 
 def _key(value):
     """A foreign key as serialized: a natural key (["name"]) or a primary key."""
-    return value[0] if isinstance(value, list) and len(value) == 1 else value
+    if isinstance(value, list):
+        return value[0] if len(value) == 1 else tuple(value)
+    return value
