@@ -21,8 +21,8 @@ from tests.conftest import ROOT, child_env, free_port
 INFRA = ROOT / "infra"
 DOCKERFILE = INFRA / "container" / "Dockerfile"
 K8S = INFRA / "k8s"
-SECRET_NAMES = {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "CACHE_URL",
-                "SENTRY_DSN", "ELASTICSEARCH_URL"}
+SECRET_NAMES = {"SECRET_KEY", "YIMEN_ARCHIVE_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+                "CACHE_URL", "SENTRY_DSN", "ELASTICSEARCH_URL"}
 
 
 # --- container image -----------------------------------------------------------
@@ -91,7 +91,8 @@ def test_entrypoint_runs_every_process_of_the_stack():
 def _production_env(**extra) -> dict[str, str]:
     env = {**child_env(), "DJANGO_SETTINGS_MODULE": "yimen.settings.production",
            "PATH": f"{Path(sys.executable).parent}:{child_env().get('PATH', '/usr/bin:/bin')}",
-           "SECRET_KEY": secrets.token_urlsafe(48), "BASE_DOMAIN": "zwfw.example.gov.cn"}
+           "SECRET_KEY": secrets.token_urlsafe(48), "YIMEN_ARCHIVE_KEY": secrets.token_urlsafe(48),
+           "BASE_DOMAIN": "zwfw.example.gov.cn"}
     env.pop("DEBUG", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set while the browser tests run; never in deployment
     env.update(extra)
@@ -175,7 +176,7 @@ def test_compose_environment_is_documented_and_secrets_have_no_default():
             documented[match[1]] = above >= 0 and example[above].startswith("#")
     assert used <= set(documented), f"undocumented: {sorted(used - set(documented))}"
     assert all(documented[name] for name in used), "each variable has a comment above it"
-    for secret in ("SECRET_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"):
+    for secret in ("SECRET_KEY", "YIMEN_ARCHIVE_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD"):
         assert re.search(rf"\$\{{{secret}:\?", text), f"{secret} must be required, never defaulted"
         assert re.search(rf"^{secret}=$", "\n".join(example), re.M), f"{secret} is empty in the example"
 
@@ -191,6 +192,26 @@ def test_proxy_routes_every_point_host_to_web_over_https():
     assert 'SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")' in settings_text
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in template
     assert "return 444;" in template, "unknown hosts get nothing"
+
+
+def test_proxy_limits_search_per_client_address_and_the_app_sees_that_address():
+    """Anonymous search writes the search log: nginx has a budget per client
+    address for it, looser than the app's own (search.limits), so that a
+    citizen meets the app's 429 in Chinese and only a flood meets nginx's."""
+    template = (INFRA / "compose" / "nginx.conf.template").read_text()
+    zone = re.search(r"^limit_req_zone \$binary_remote_addr zone=(\w+):\d+m rate=(\d+)r/s;", template, re.M)
+    assert zone, "a limit_req_zone keyed by the client address"
+    block = re.search(r"location ~ \^/\(api/search\|search/\) \{(.*?)\}", template, re.S)
+    assert block, "a location for /api/search… and /search/…"
+    assert f"limit_req zone={zone[1]} " in block[1] and "limit_req_status 429;" in block[1]
+    assert "proxy_pass http://web:8000;" in block[1]
+    assert int(zone[2]) * 60 >= 120 + 300 + 120, "looser than the app's default budgets together"
+    # The app reads the client from the one X-Forwarded-For entry nginx (or the ingress) appends.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in template
+    compose = yaml.safe_load((INFRA / "compose" / "compose.yaml").read_text())
+    assert compose["x-app"]["environment"]["YIMEN_TRUSTED_PROXIES"] == "1"
+    config = next(d for d in yaml.safe_load_all((K8S / "config.yaml").read_text()) if d)
+    assert config["data"]["YIMEN_TRUSTED_PROXIES"] == "1"
 
 
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed (Debian package nginx)")

@@ -35,6 +35,7 @@ def production_server(django_db_setup, tmp_path_factory):
         **child_env(),
         "DJANGO_SETTINGS_MODULE": "yimen.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "YIMEN_ARCHIVE_KEY": secrets.token_urlsafe(48),
         "BASE_DOMAIN": "localhost",
         "STATIC_ROOT": str(work / "static"),
         "PROMETHEUS_MULTIPROC_DIR": str(work / "prometheus"),

@@ -3,7 +3,7 @@
 # migrations of every point (a Job, waited for), then the new image.
 #
 #   YIMEN_IMAGE=registry.example.cn/yimen/yimen:1.4.0 BASE_DOMAIN=zwfw.example.gov.cn \
-#   SECRET_KEY=… DATABASE_URL=… CELERY_BROKER_URL=… CACHE_URL=… ELASTICSEARCH_URL=… \
+#   SECRET_KEY=… YIMEN_ARCHIVE_KEY=… DATABASE_URL=… CELERY_BROKER_URL=… CACHE_URL=… ELASTICSEARCH_URL=… \
 #   infra/k8s/deploy.sh
 #
 # A failed migration stops here: the running pods keep the previous image.
@@ -12,6 +12,7 @@ cd "$(dirname "$0")"
 : "${YIMEN_IMAGE:?set YIMEN_IMAGE (registry/yimen:tag)}"
 : "${BASE_DOMAIN:?set BASE_DOMAIN}"
 : "${SECRET_KEY:?set SECRET_KEY}"
+: "${YIMEN_ARCHIVE_KEY:?set YIMEN_ARCHIVE_KEY (signs point archives)}"
 : "${DATABASE_URL:?set DATABASE_URL}"
 : "${CELERY_BROKER_URL:?set CELERY_BROKER_URL}"
 : "${CACHE_URL:?set CACHE_URL}"
@@ -25,6 +26,7 @@ echo "[deploy] namespace ${NS}, secrets and settings"
 sed -e "s#name: yimen\$#name: ${NS}#" namespace.yaml | kubectl apply -f -
 kubectl -n "$NS" create secret generic yimen-secrets \
   --from-literal=SECRET_KEY="$SECRET_KEY" \
+  --from-literal=YIMEN_ARCHIVE_KEY="$YIMEN_ARCHIVE_KEY" \
   --from-literal=DATABASE_URL="$DATABASE_URL" \
   --from-literal=CELERY_BROKER_URL="$CELERY_BROKER_URL" \
   --from-literal=CELERY_RESULT_BACKEND="${CELERY_RESULT_BACKEND:-$CELERY_BROKER_URL}" \

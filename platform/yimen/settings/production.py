@@ -19,7 +19,10 @@ if SECRET_KEY == env.DEFAULTS["SECRET_KEY"] or len(SECRET_KEY) < 32:
 # Rotation: the previous key still verifies sessions and signed tokens until removed.
 SECRET_KEY_FALLBACKS = [k for k in env.get("SECRET_KEY_FALLBACKS").split(",") if k]
 # Point archives: a dedicated key outlives SECRET_KEY rotations (docs/operations.md).
-if YIMEN_ARCHIVE_KEY and len(YIMEN_ARCHIVE_KEY) < 32:  # noqa: F405 (from base)
+# Required: every deployment file passes it, and the dev fallback (derived from
+# SECRET_KEY) would make archives unreadable after a SECRET_KEY rotation.
+YIMEN_ARCHIVE_KEY = env.require("YIMEN_ARCHIVE_KEY")
+if len(YIMEN_ARCHIVE_KEY) < 32:
     raise ImproperlyConfigured("YIMEN_ARCHIVE_KEY 过短（at least 32 characters）")
 
 # Hosts: the base domain, every point's <slug>.<base domain>, and any other
@@ -104,6 +107,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # sign-in failures and locks; INFO is bookkeeping per attempt
     },
 }
 

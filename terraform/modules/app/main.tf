@@ -38,6 +38,12 @@ resource "random_password" "secret_key" {
   special = false
 }
 
+# Signs point archives (export_point); import_point refuses any other signature.
+resource "random_password" "archive_key" {
+  length  = 64
+  special = false
+}
+
 resource "kubernetes_namespace_v1" "this" {
   metadata {
     name   = var.namespace
@@ -67,6 +73,7 @@ resource "kubernetes_secret_v1" "app" {
   }
   data = {
     SECRET_KEY            = random_password.secret_key.result
+    YIMEN_ARCHIVE_KEY     = random_password.archive_key.result
     DATABASE_URL          = var.database_url
     CELERY_BROKER_URL     = var.broker_url
     CELERY_RESULT_BACKEND = var.broker_url
