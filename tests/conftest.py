@@ -56,24 +56,27 @@ def load_catalogue():
 @pytest.fixture
 def make_item():
     """Publish a fresh standard item of its own (unique code), returning its version,
-    and adopt it at the points given: `make_item(adopt_at=[village], accept_tiers=[…], name="…")`."""
+    and adopt it at the points given: `make_item(adopt_at=[village], accept_tiers=[…], name="…")`.
+    It is shared by the whole cell unless `owner=<a point>` gives it to that point's county
+    (whose central admins may then edit it)."""
     from standards.demo import catalogue_records
     from standards.models import StandardItem
     from standards.services import publish_content
 
     base = catalogue_records()[0]
 
-    def make(adopt_at=(), **overrides):
+    def make(adopt_at=(), owner=None, **overrides):
         from django_tenants.utils import tenant_context
 
         from cms.adoption import adopt
+        from standards import authority
 
         while True:
             code = f"YM-TST-{secrets.choice(['XK', 'QR', 'GG'])}-{secrets.randbelow(1000):03d}"
             if not StandardItem.objects.filter(code=code).exists():
                 break
         record = {**base, "code": code, "name": f"测试事项{code[-3:]}", "aliases": [], **overrides}
-        version, _ = publish_content(record)
+        version, _ = publish_content(record, owner=authority.of_point(owner) if owner else authority.SHARED)
         for point in adopt_at:
             with tenant_context(point):
                 adopt(point, [version])

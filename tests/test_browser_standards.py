@@ -22,7 +22,7 @@ def test_central_admins_edit_review_publish_and_watch_it_reach_the_points(
         browser, network, live_server_url, celery_worker, make_item):
     port = live_server_url
     points = [network.county, network.township, network.village]
-    item = make_item(adopt_at=points, accept_tiers=["county", "township", "village"])
+    item = make_item(adopt_at=points, accept_tiers=["county", "township", "village"], owner=network.county)
     alice = network.user("alice", network.county, "central_admin")
     bob = network.user("bob", network.county, "central_admin")
 
