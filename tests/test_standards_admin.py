@@ -60,6 +60,15 @@ def editor_data(content: dict, *, materials=None, faq=None, note="", **fields) -
 
 
 @pytest.fixture
+def make_item(make_item, network):
+    """Items made here belong to the test network's county, whose central admins edit them."""
+    def make(**options):
+        return make_item(**{"owner": network.county, **options})
+
+    return make
+
+
+@pytest.fixture
 def admins(network, client_at):
     """Two central admins of the county, each signed in with their own client."""
     alice = network.user("alice", network.county, "central_admin")
