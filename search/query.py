@@ -3,6 +3,7 @@ outside caller can cause becomes a `ParamError` with a message in Chinese."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from standards import content as elements
@@ -10,6 +11,8 @@ from standards import content as elements
 SCOPES = ("point", "network")
 MAX_PAGE = 100
 MAX_SIZE = 50
+MAX_RANK = MAX_PAGE * MAX_SIZE  # the last result of the last page
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")  # a point's slug (SlugField)
 DEFAULT_SIZE = 10
 
 
@@ -108,3 +111,29 @@ def parse(data, *, require_query: bool = True) -> SearchParams:
         target=target, visits=None if visits is None else int(visits), online=online,
         page=_integer(data, "page", 1, 1, MAX_PAGE), size=_integer(data, "size", DEFAULT_SIZE, 1, MAX_SIZE),
     )
+
+
+@dataclass
+class ClickParams:
+    q: str
+    rank: int  # 1-based; 0 when the link did not say
+    at: str | None  # slug of the point whose guide to open
+
+
+def parse_click(data) -> ClickParams:
+    """A result link's parameters (/search/go/<code>/?q=&rank=&at=). Links the
+    results page makes are always valid; anything else is refused, not guessed."""
+    return ClickParams(
+        q="".join(ch for ch in str(data.get("q") or "") if ch.isprintable()).strip()[:100],
+        rank=_integer(data, "rank", 0, 1, MAX_RANK),
+        at=_slug(data, "at"),
+    )
+
+
+def _slug(data, name: str) -> str | None:
+    value = data.get(name)
+    if value in (None, ""):
+        return None
+    if not SLUG.fullmatch(value):
+        raise ParamError(name, f"参数 {name} 应为服务点标识（最多 50 个字母、数字或连字符）。")
+    return value

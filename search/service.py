@@ -4,10 +4,13 @@ the nearest accepting points (from public's adoptions), highlighting, the
 no-result help and the search log."""
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
@@ -20,8 +23,9 @@ from tenants.models import PointStatus, ServicePoint
 from . import analysis, backends
 from .backends.base import Scope
 from .models import SearchClick, SearchDocument, SearchLog
-from .query import SearchParams
+from .query import MAX_RANK, SearchParams
 
+log = logging.getLogger(__name__)
 NEAREST_PER_ITEM = 3
 # Digit runs that may be an ID card, phone or case number never reach the log.
 _PERSONAL = re.compile(r"\d{6,}[\dxX]*")
@@ -174,5 +178,24 @@ def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5) ->
     return [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in picked]
 
 
-def record_click(point: ServicePoint, query: str, code: str, rank: int) -> None:
-    SearchClick.objects.create(point=point, query=mask(query)[:100], code=code[:32], rank=max(0, min(rank, 999)))
+def record_click(point: ServicePoint, query: str, code: str, rank: int, *,
+                 target: ServicePoint | None = None, visitor: str | None = None) -> bool:
+    """Log a click at `point` on a result that opens `code` at `target` (by
+    default `point` itself): only for an item `target` offers, so made-up codes
+    add no rows, and once per result and visitor (a keyed hash,
+    search.limits.visitor) within SEARCH_CLICK_ONCE_SECONDS, so reloading or
+    clicking it again adds nothing. True if a row was written."""
+    if not SearchDocument.objects.filter(point_id=(target or point).pk, code=code).exists():
+        return False
+    if visitor is not None and not _first_click(f"search:click:{point.schema_name}:{code}:{visitor}"):
+        return False
+    SearchClick.objects.create(point=point, query=mask(query)[:100], code=code[:32], rank=max(0, min(rank, MAX_RANK)))
+    return True
+
+
+def _first_click(key: str) -> bool:
+    try:
+        return caches[settings.RATELIMIT_USE_CACHE].add(key, 1, settings.SEARCH_CLICK_ONCE_SECONDS)
+    except Exception:  # the cache backend's connection errors: count it rather than lose the redirect
+        log.warning("click not checked for repeats: the cache is unreachable", exc_info=True)
+        return True

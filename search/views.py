@@ -4,23 +4,35 @@ the search log. Views parse and render; search.service does the work."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from tenants.links import point_url
 from tenants.models import ServicePoint
 
 from . import service
-from .query import ParamError, parse
+from .limits import limited, visitor
+from .query import ParamError, parse, parse_click
 
 OPENAPI = Path(__file__).with_name("openapi.json")
 FACET_LABELS = {"theme": "主题", "department": "部门", "target": "服务对象", "visits": "跑动次数", "online": "网办深度"}
 VISITS_LABELS = {"0": "不用跑", "1": "最多跑一次"}
 BADGE_KEYS = {"最多跑一次": "visits", "零跑腿": "visits", "全程网办": "online", "即办": "instant"}
+CODE_SHAPE = re.compile(r"[A-Za-z0-9-]{1,32}")  # an item code as a result link carries it (openapi.json)
+
+
+def get_only(view):
+    """Only GET, and 405 with Allow for any other method, as openapi.json
+    declares. csrf_exempt: these views change nothing a session owns, and CSRF
+    middleware would otherwise answer an undeclared method 403 before the
+    view could say 405."""
+    return csrf_exempt(require_GET(view))
 
 
 def _point(request) -> ServicePoint:
@@ -46,7 +58,8 @@ def _error(exc: ParamError) -> JsonResponse:
                         json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@get_only
+@limited("search", api=True)
 def api_search(request):
     point = _point(request)
     try:
@@ -56,33 +69,40 @@ def api_search(request):
     return JsonResponse(service.search(point, params, _url_for(request)), json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@get_only
+@limited("suggest", api=True)
 def api_suggest(request):
     point = _point(request)
     return JsonResponse(service.suggest(point, request.GET.get("q", ""), _url_for(request)),
                         json_dumps_params={"ensure_ascii": False})
 
 
-@require_GET
+@get_only
 def openapi(request):
     return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")
 
 
-@require_GET
+@get_only
+@limited("click", api=False)
 def click(request, code: str):
-    """A result link: log the click, then go to the guide at the point the result named."""
+    """A result link: log the click (once per result and visitor), then go to
+    the guide at the point the result named."""
     point = _point(request)
-    target = ServicePoint.objects.filter(slug=request.GET.get("at") or point.slug,
-                                         region_code__startswith=point.region_code[:6]).first() or point
+    if not CODE_SHAPE.fullmatch(code):
+        raise Http404("没有这个事项")
     try:
-        rank = int(request.GET.get("rank", "0"))
-    except ValueError:
-        rank = 0
-    service.record_click(point, request.GET.get("q", "")[:100], code.upper(), rank)
-    return HttpResponseRedirect(point_url(request, target, f"/items/{code.upper()}/"))
+        params = parse_click(request.GET)
+    except ParamError as exc:
+        return _error(exc)
+    code = code.upper()
+    target = ServicePoint.objects.filter(slug=params.at or point.slug,
+                                         region_code__startswith=point.region_code[:6]).first() or point
+    service.record_click(point, params.q, code, params.rank, target=target, visitor=visitor(request))
+    return HttpResponseRedirect(point_url(request, target, f"/items/{code}/"))
 
 
-@require_GET
+@get_only
+@limited("search", api=False)
 def results(request):
     """/search/: the form's target. Bad parameters are said on the page, with status 400."""
     point = _point(request)

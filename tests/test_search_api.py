@@ -186,6 +186,28 @@ def test_search_log_masks_personal_numbers_and_clicks_redirect(indexed, client_a
     assert (click.code, click.rank, click.query) == ("YM-GAJ-QR-007", 2, "身份证")
 
 
+@pytest.mark.parametrize("rank", ["null", "x", "1.5", "0", "5001"])
+def test_a_click_with_a_bad_rank_gets_400_and_logs_nothing(indexed, client_at, rank):
+    before = SearchClick.objects.filter(point=indexed.county).count()
+    response, body = get(client_at(indexed.county), "/search/go/YM-GAJ-QR-007/", q="身份证", rank=rank)
+    assert response.status_code == 400
+    check(body, "Error")
+    assert body["error"]["param"] == "rank"
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["error"]["message"])
+    assert SearchClick.objects.filter(point=indexed.county).count() == before
+
+
+def test_a_method_the_api_does_not_declare_gets_405_with_allow(indexed):
+    """Not CSRF's 403: the test client enforces CSRF here as a real browser's request meets it."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_HOST=indexed.county.primary_host)
+    for path in ("/api/search", "/api/search/suggest", "/api/openapi.json", "/search/go/YM-GAJ-QR-007/", "/search/"):
+        for method in ("POST", "PUT", "PATCH", "DELETE", "QUERY"):
+            response = client.generic(method, path)
+            assert (response.status_code, response.get("Allow")) == (405, "GET"), (method, path)
+
+
 def test_a_point_never_sees_another_points_catalogue(indexed, client_at, make_item):
     """Isolation: a renamed guide at one point is found there and nowhere else;
     network search stays inside the county."""

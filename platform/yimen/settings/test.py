@@ -4,3 +4,8 @@ from .base import REPO
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 MEDIA_ROOT = str(REPO / ".data" / "test-media")
+
+# The suite's own clients (Django's test client, the browser via the live
+# server, the API fuzzer) all come from loopback and would share one search
+# budget: they are exempt. tests/test_search_limits.py uses other addresses.
+SEARCH_RATE_EXEMPT = ["127.0.0.1", "::1"]
