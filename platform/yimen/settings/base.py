@@ -147,8 +147,16 @@ CACHES = {
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
         "TIMEOUT": 300,
-    }
+    },
+    # Counters that span the cell, not one point (request budgets per client
+    # address, django-ratelimit; repeated clicks): the same Redis, plain keys.
+    "limits": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.get("CACHE_URL"),
+        "KEY_PREFIX": "limits",
+    },
 }
+RATELIMIT_USE_CACHE = "limits"
 
 # --- Files: uploads per point ---------------------------------------------------
 MEDIA_ROOT = env.get("MEDIA_ROOT") or str(REPO / ".data" / "media")
@@ -254,3 +262,16 @@ SEARCH_ES_RETRY_SECONDS = float(env.get("YIMEN_SEARCH_RETRY_SECONDS", "10"))  # 
 # How often beat retries index changes Elasticsearch has not taken yet.
 SEARCH_PENDING_SECONDS = float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))
 SEARCH_LOG_DAYS = int(env.get("YIMEN_SEARCH_LOG_DAYS", "400"))  # how long searches and clicks are kept
+# Anonymous search writes a log row per request: a budget per client address
+# (search.limits), for the API and results page together, suggestions, and
+# result clicks. "off" lifts one. Generous: a township's citizens may all come
+# from one NAT address. The address: tenants.signin.client_address (YIMEN_TRUSTED_PROXIES).
+SEARCH_RATE_LIMITS = {
+    "search": env.get("YIMEN_SEARCH_RATE", "120/m"),
+    "suggest": env.get("YIMEN_SUGGEST_RATE", "300/m"),
+    "click": env.get("YIMEN_CLICK_RATE", "120/m"),
+}
+# Addresses never limited (comma-separated), e.g. a county gateway that calls the API.
+SEARCH_RATE_EXEMPT = [a.strip() for a in env.get("YIMEN_SEARCH_RATE_EXEMPT").split(",") if a.strip()]
+# A visitor's repeated click on the same result within this time is logged once.
+SEARCH_CLICK_ONCE_SECONDS = int(env.get("YIMEN_CLICK_ONCE_SECONDS", str(24 * 3600)))
