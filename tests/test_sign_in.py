@@ -192,6 +192,7 @@ def test_a_central_admin_unlocks_an_account_of_the_county(network, client_at, se
     at_town.force_login(township_admin)
     denied = at_town.get("/admin/sign-in-locks/")
     assert denied.status_code == 403 and editor.username not in denied.content.decode()
+    assert "/admin/sign-in-locks/" not in at_town.get("/admin/").content.decode()  # not in its menu
     assert at_town.post("/admin/sign-in-locks/", {"kind": "account", "key": editor.username}).status_code == 403
     assert sign_in(client_at(network.village), editor.username, PASSWORD, address).status_code == 429
 
@@ -200,7 +201,7 @@ def test_a_central_admin_unlocks_an_account_of_the_county(network, client_at, se
     at_county.force_login(central)
     page = at_county.get("/admin/sign-in-locks/")
     assert editor.username in page.content.decode()
-    assert "登录锁定" in at_county.get("/admin/").content.decode()  # in the menu
+    assert "/admin/sign-in-locks/" in at_county.get("/admin/").content.decode()  # in the menu
     lifted = at_county.post("/admin/sign-in-locks/", {"kind": "account", "key": editor.username}, follow=True)
     assert f"已解除账号“{editor.username}”的登录锁定" in lifted.content.decode()
     assert signed_in(sign_in(client_at(network.village), editor.username, PASSWORD, address))

@@ -248,6 +248,7 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
         "elastic_transport": {"level": "WARNING"},  # one INFO line per request otherwise
+        "axes": {"level": "WARNING"},  # sign-in failures and locks; INFO is bookkeeping per attempt
     },
 }
 
