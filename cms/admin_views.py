@@ -8,22 +8,16 @@ from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
+from standards.diff import diff_versions
 from tenants import access
-from tenants.models import Role
 
 from . import adoption, updates
 from .models import StandardUpdate
 
-MANAGERS = {Role.ADMIN, Role.CENTRAL_ADMIN}
-
-
-def may_manage_catalogue(user, point) -> bool:
-    return bool(access.roles_at(user, point) & MANAGERS)
-
 
 def catalogue(request):
     point = request.point
-    if not may_manage_catalogue(request.user, point):
+    if not access.may_manage_catalogue(request.user, point):
         raise PermissionDenied("只有本点管理员可以调整本点事项清单。")
     if request.method == "POST":
         return _change_catalogue(request, point)
@@ -68,8 +62,6 @@ def _change_catalogue(request, point):
 def update_list(request):
     if not access.can_act_at(request.user, request.point):
         raise PermissionDenied
-    from standards.diff import diff_versions
-
     rows = [{"update": u, "changes": diff_versions(u.from_version.content, u.to_version.content),
              "may_publish": u.page.permissions_for_user(request.user).can_publish()}
             for u in updates.open_updates()]

@@ -18,10 +18,11 @@ from django.utils import timezone
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
-from search import indexing as search_indexing
-from standards.models import Adoption, StandardItem, StandardItemVersion
+from standards import adoptions
+from standards.models import StandardItem, StandardItemVersion
 from tenants.models import ServicePoint
 
+from .hooks import guides_changed
 from .models import HomePage, ItemGuidePage, ItemIndexPage
 
 INDEX_SLUG = "items"
@@ -85,14 +86,13 @@ def adopt(point: ServicePoint, versions, *, owner=None) -> list[ItemGuidePage]:
     Page.objects.bulk_create(pages)
     _insert_guide_rows(pages, versions)
     Page.objects.filter(pk=index.pk).update(numchild=index.numchild + len(pages))
-    Adoption.objects.bulk_create([Adoption(point=point, item_id=v.item_id, version=v) for v in versions],
-                                 ignore_conflicts=True)
+    adoptions.record_adopted(point, versions)
     guides = list(ItemGuidePage.objects.filter(pk__in=[p.pk for p in pages]).select_related("standard_version"))
     # Bulk inserts send no save signals: index the guides for the Wagtail
     # admin's page search ourselves (one statement per batch, ~0.1 s for 210).
     get_search_backend().add_bulk(ItemGuidePage, guides)
     # And for the catalogue search (bulk inserts send no page_published either).
-    search_indexing.queue_changes([v.code for v in versions], point)
+    guides_changed.send(sender=ItemGuidePage, point=point, codes=[v.code for v in versions])
     return guides
 
 
@@ -118,7 +118,7 @@ def drop(point: ServicePoint, codes) -> int:
     guides = list(ItemGuidePage.objects.filter(code__in=codes))
     for guide in guides:
         guide.delete()
-    Adoption.objects.filter(point=point, item__code__in=codes).delete()
+    adoptions.record_dropped(point, codes)
     return len(guides)
 
 

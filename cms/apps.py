@@ -9,8 +9,17 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django_tenants.signals import schema_migrated
 
-        from . import signals
-        from .site_setup import drop_wagtail_stock_groups_after_migrate
+        from standards.hooks import register_version_applier
+        from tenants import hooks
+
+        from . import propagation, signals, site_setup
 
         signals.connect()
-        schema_migrated.connect(drop_wagtail_stock_groups_after_migrate, dispatch_uid="yimen-stock-groups")
+        schema_migrated.connect(site_setup.drop_wagtail_stock_groups_after_migrate,
+                                dispatch_uid="yimen-stock-groups")
+        # What a new point needs of cms, asked for by tenants' onboarding.
+        hooks.point_schema_created.connect(site_setup.set_up_new_point, dispatch_uid="yimen-cms-new-point")
+        hooks.template_schema_migrated.connect(site_setup.reset_template_schema,
+                                               dispatch_uid="yimen-cms-template")
+        # How a published standard version reaches a point's guide, asked for by standards' propagation.
+        register_version_applier(propagation.apply_version)

@@ -12,32 +12,16 @@ import io
 import math
 
 import segno
-from django.db import connection
 from django.http import HttpResponse
 
 from standards import content as elements
 from standards.models import Adoption
+from tenants import scope
+from tenants.geo import distance_km
 from tenants.links import point_url
-from tenants.models import PointStatus, ServicePoint
+from tenants.models import ServicePoint
 
 from .listings import department_path, effective_content, guide_path, theme_path
-
-EARTH_RADIUS_KM = 6371.0088
-
-
-def current_point(request) -> ServicePoint | None:
-    point = getattr(request, "point", None)
-    if point is None and isinstance(getattr(connection, "tenant", None), ServicePoint):
-        point = connection.tenant if connection.tenant.pk else None
-    return point
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lng2 - lng1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _coordinate(value, limit: float) -> float | None:
@@ -68,9 +52,8 @@ def where_else(request, page, point: ServicePoint | None) -> dict:
         return {"points": [], "from_citizen": False}
     lat, lng, from_citizen = origin(request, point)
     item_id = page.standard_version.item_id
-    candidates = (ServicePoint.objects.real()
-                  .filter(status=PointStatus.ACTIVE, region_code__startswith=point.region_code[:6],
-                          pk__in=Adoption.objects.filter(item_id=item_id).values("point_id"))
+    candidates = (scope.active_network(point)
+                  .filter(pk__in=Adoption.objects.in_network(point).filter(item_id=item_id).values("point_id"))
                   .exclude(pk=point.pk))
     path = guide_path(page)
     found = []
@@ -107,7 +90,7 @@ def _downloads(content: dict) -> list[dict]:
 
 def guide_context(page, request) -> dict:
     """Everything the guide and its print view show, local values already applied."""
-    point = current_point(request)
+    point = scope.current_point(request)
     content = effective_content(page)
     standard_promised = page.standard_version.content["promised_days"]
     statutory = content["statutory_days"]
@@ -169,7 +152,7 @@ def guide_context(page, request) -> dict:
 
 
 def absolute_url(page, request, point: ServicePoint | None = None) -> str:
-    point = point or current_point(request)
+    point = point or scope.current_point(request)
     path = guide_path(page)
     if point is None:
         return request.build_absolute_uri(path)

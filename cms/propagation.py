@@ -10,7 +10,7 @@ revision, page row, log entry — in a few plain statements, without the generic
 publish machinery (full clean, tree and alias updates, signal fan-out). The
 guide's tree position, slug and children never change here, which is what
 makes that machinery unnecessary. Search indexing of the change goes through
-the search outbox (search.indexing.queue_changes), in the same transaction.
+the search outbox (cms.hooks.guides_changed, which search receives), in the same transaction.
 """
 from __future__ import annotations
 
@@ -19,11 +19,12 @@ from django.utils import timezone
 from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search.backends import get_search_backend
 
-from search import indexing as search_indexing
+from standards import adoptions
 from standards.content import LABELS
-from standards.models import Adoption, StandardItemVersion, TargetStatus
+from standards.models import StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
 
+from .hooks import guides_changed
 from .models import ItemGuidePage, StandardUpdate
 
 
@@ -86,8 +87,8 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
                                     data={"standard_version": version.number})
     if base.title != page_title_before:  # the admin's page search indexes titles
         get_search_backend().add(ItemGuidePage.objects.get(pk=page.pk))
-    Adoption.objects.filter(point=point, item_id=version.item_id).update(version=version)
-    search_indexing.queue_changes([page.code], point)  # in this transaction: the outbox
+    adoptions.record_live_version(point, version)
+    guides_changed.send(sender=ItemGuidePage, point=point, codes=[page.code])  # search's outbox, this transaction
     StandardUpdate.objects.filter(page=page, status=StandardUpdate.Status.OPEN).update(
         status=StandardUpdate.Status.SUPERSEDED, resolved_at=now)
     return TargetStatus.PUBLISHED, f"已发布第 {version.number} 版"

@@ -2,32 +2,27 @@
 whoever publishes: an editor, a revert to an older revision, or propagation."""
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models.signals import post_delete
 from wagtail.signals import page_published, page_unpublished
 
-from standards.models import Adoption
+from standards import adoptions
+from tenants.scope import current_point
 
 from .models import ItemGuidePage
 
 
-def _point():
-    return getattr(connection, "tenant", None)
-
-
 def guide_published(sender, instance, **kwargs):
-    point = _point()
+    point = current_point()
     if point is None:
         return
-    Adoption.objects.update_or_create(point_id=point.pk, item_id=instance.standard_version.item_id,
-                                      defaults={"version_id": instance.standard_version_id})
+    adoptions.record_live_version(point, instance.standard_version)
 
 
 def guide_gone(sender, instance, **kwargs):
-    point = _point()
+    point = current_point()
     if point is None:
         return
-    Adoption.objects.filter(point_id=point.pk, item__code=instance.code).delete()
+    adoptions.record_dropped(point, [instance.code])
 
 
 def connect():

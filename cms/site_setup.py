@@ -17,6 +17,7 @@ from tenants.access import authority_groups
 from tenants.models import Role, ServicePoint
 from tenants.roles import COLLECTION_PERMISSIONS, PAGE_PERMISSIONS, permissions_named
 
+from .adoption import adopt_for_tier
 from .models import HomePage
 
 # Wagtail's initial migration creates these two groups in auth_group. auth is
@@ -49,6 +50,17 @@ def reset_fresh_schema() -> None:
     GroupPagePermission.objects.all().delete()
     GroupCollectionPermission.objects.all().delete()
     GroupApprovalTask.groups.through.objects.all().delete()
+
+
+def set_up_new_point(sender, point: ServicePoint, **kwargs) -> None:
+    """tenants.hooks.point_schema_created: the site first (guides go under its home page)."""
+    install_point_site(point)
+    adopt_for_tier(point)
+
+
+def reset_template_schema(sender, **kwargs) -> None:
+    """tenants.hooks.template_schema_migrated."""
+    reset_fresh_schema()
 
 
 def install_point_site(point: ServicePoint) -> HomePage:

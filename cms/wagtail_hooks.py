@@ -18,7 +18,7 @@ def register_catalogue_urls():
 
 class CatalogueMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.may_manage_catalogue(request.user, getattr(request, "point", None))
+        return access.may_manage_catalogue(request.user, getattr(request, "point", None))
 
 
 class UpdatesMenuItem(MenuItem):

@@ -9,26 +9,18 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from standards import authority
-from standards.admin_views import may_manage_standards
 from tenants import access
-from tenants.models import Role
 
 from . import stats, synonyms
 from .models import SearchDocument
 
-READERS = {Role.EDITOR, Role.ADMIN, Role.SUPERVISOR, Role.CENTRAL_ADMIN}
-
-
-def may_read_stats(user, point) -> bool:
-    return bool(access.roles_at(user, point) & READERS)
-
 
 def search_stats(request):
     point = request.point
-    if not may_read_stats(request.user, point):
+    if not access.may_read_search_stats(request.user, point):
         raise PermissionDenied("只有本点编辑和管理员可以查看搜索统计。")
     summary = stats.summary(point)
-    names = dict(SearchDocument.objects.filter(point=point).values_list("code", "name"))
+    names = dict(SearchDocument.objects.of_point(point).values_list("code", "name"))
     for row in summary["top_clicked"]:
         row["name"] = names.get(row["code"], row["code"])
     return TemplateResponse(request, "search/admin/stats.html", {
@@ -38,7 +30,7 @@ def search_stats(request):
 
 def synonym_table(request):
     point = request.point
-    if not may_manage_standards(request.user, point):
+    if not access.may_manage_standards(request.user, point):
         raise PermissionDenied("只有县级中心管理员可以编辑同义词。")
     # Always the county's own table: no request names another authority's.
     own = authority.of_point(point)

@@ -7,6 +7,9 @@ class SearchConfig(AppConfig):
     verbose_name = "事项搜索"
 
     def ready(self):
-        from . import signals
+        from cms.hooks import guides_changed
+
+        from . import indexing, signals
 
         signals.connect()
+        guides_changed.connect(indexing.guides_changed, dispatch_uid="yimen-search-guides-changed")

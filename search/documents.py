@@ -40,7 +40,7 @@ def build(vocab: analysis.Vocabulary, point: ServicePoint, page: ItemGuidePage) 
         "point_slug": point.slug,
         "tier": point.tier,
         "region_code": point.region_code,
-        "county_code": point.region_code[:6],
+        "county_code": point.county_code,
         "latitude": None if point.latitude is None else float(point.latitude),
         "longitude": None if point.longitude is None else float(point.longitude),
         "code": page.code,

@@ -19,6 +19,7 @@ from django.db.models import F
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
 from tenants.models import ServicePoint
+from tenants.scope import current_point
 
 from . import analysis, backends, documents
 from .backends.base import BackendUnavailable
@@ -28,20 +29,20 @@ log = logging.getLogger("search")
 LOCK_SPACE = 7301  # advisory lock space of search indexing (key 2: the point id)
 
 
-def _current_point() -> ServicePoint | None:
-    tenant = getattr(connection, "tenant", None)
-    return tenant if isinstance(tenant, ServicePoint) and tenant.pk else None
-
-
 def queue_changes(codes, point: ServicePoint | None = None) -> None:
     """Record that these guides of the point changed; index them after commit."""
-    point = point or _current_point()
+    point = point or current_point()
     codes = sorted(set(codes))
     if point is None or not codes:
         return
     IndexChange.objects.bulk_create([IndexChange(point_id=point.pk, code=code) for code in codes])
     point_id = point.pk
     transaction.on_commit(lambda: _send(point_id))
+
+
+def guides_changed(sender, point: ServicePoint, codes, **kwargs) -> None:
+    """cms.hooks.guides_changed: guides changed without Wagtail's page signals."""
+    queue_changes(codes, point)
 
 
 def _send(point_id: int) -> None:

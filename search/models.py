@@ -14,6 +14,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 
 from standards import authority
+from tenants.scope import PointOwnedQuerySet
+
+
+class SearchDocumentQuerySet(PointOwnedQuerySet):
+    county_field = "county_code"
 
 
 class SearchDocument(models.Model):
@@ -44,6 +49,8 @@ class SearchDocument(models.Model):
     suggest_alias = ArrayField(models.TextField(), default=list)
     suggest_text = models.TextField(default="")  # the keys joined, for the trigram index
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SearchDocumentQuerySet.as_manager()  # reads go through tenants.scope
 
     class Meta:
         indexes = [
@@ -84,6 +91,8 @@ class IndexChange(models.Model):
     # The PostgreSQL document is up to date; only Elasticsearch still waits.
     stored = models.BooleanField(default=False)
     attempts = models.PositiveIntegerField(default=0)
+
+    objects = PointOwnedQuerySet.as_manager()  # reads go through tenants.scope
 
     class Meta:
         indexes = [models.Index(fields=["point", "stored"], name="search_change_point")]
@@ -139,6 +148,8 @@ class SearchLog(models.Model):
     backend = models.CharField(max_length=20)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    objects = PointOwnedQuerySet.as_manager()  # reads go through tenants.scope
+
     class Meta:
         indexes = [models.Index(fields=["point", "created_at"], name="search_log_point_time")]
 
@@ -152,6 +163,8 @@ class SearchClick(models.Model):
     code = models.CharField(max_length=32)
     rank = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PointOwnedQuerySet.as_manager()  # reads go through tenants.scope
 
     class Meta:
         indexes = [models.Index(fields=["point", "created_at"], name="search_click_point_time")]

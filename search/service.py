@@ -16,8 +16,8 @@ from django.db.models import Count
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
-from cms.guide_view import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
 from standards import authority
+from tenants.geo import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
 from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends
@@ -34,7 +34,7 @@ UrlFor = Callable[[str, str], str]  # (point slug, path) → absolute URL on the
 
 
 def scope_for(point: ServicePoint, network: bool = False) -> Scope:
-    return Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.region_code[:6],
+    return Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.county_code,
                  network=network)
 
 
@@ -125,7 +125,7 @@ def nearest_points(point: ServicePoint, codes: list[str], lat, lng) -> dict[str,
             WHERE i.code = ANY(%s) AND p.region_code LIKE %s AND p.status = %s
         ) ranked WHERE n <= %s ORDER BY code, n
     """
-    args += [codes, point.region_code[:6] + "%", PointStatus.ACTIVE, NEAREST_PER_ITEM]
+    args += [codes, point.county_code + "%", PointStatus.ACTIVE, NEAREST_PER_ITEM]
     out: dict[str, list[dict]] = {}
     tiers = dict(ServicePoint._meta.get_field("tier").choices)
     with connection.cursor() as cursor:
@@ -140,7 +140,7 @@ def nearest_points(point: ServicePoint, codes: list[str], lat, lng) -> dict[str,
 
 def no_result_help(point: ServicePoint, query: analysis.AnalysedQuery, url_for: UrlFor) -> dict:
     """The point's items closest to what was typed, and the ones most looked for."""
-    docs = list(SearchDocument.objects.filter(point_id=point.pk)
+    docs = list(SearchDocument.objects.of_point(point)
                 .values("code", "name", "url", "suggest_name", "suggest_alias"))
     choices = {}
     for doc in docs:
@@ -167,11 +167,11 @@ def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5) ->
     """Most clicked at this point in the last 30 days; filled up with the items
     most points of the network offer."""
     since = timezone.now() - timedelta(days=30)
-    ranked = list(SearchClick.objects.filter(point=point, created_at__gte=since).values("code")
+    ranked = list(SearchClick.objects.of_point(point).filter(created_at__gte=since).values("code")
                   .annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
-    docs = {d["code"]: d for d in SearchDocument.objects.filter(point_id=point.pk).values("code", "name", "url")}
+    docs = {d["code"]: d for d in SearchDocument.objects.of_point(point).values("code", "name", "url")}
     if len(ranked) < limit:
-        common = (SearchDocument.objects.filter(county_code=point.region_code[:6], code__in=list(docs))
+        common = (SearchDocument.objects.filter(county_code=point.county_code, code__in=list(docs))
                   .values("code").annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
         ranked += [c for c in common if c not in ranked]
     picked = [docs[c] for c in ranked if c in docs and c not in exclude][:limit]
@@ -185,7 +185,7 @@ def record_click(point: ServicePoint, query: str, code: str, rank: int, *,
     add no rows, and once per result and visitor (a keyed hash,
     search.limits.visitor) within SEARCH_CLICK_ONCE_SECONDS, so reloading or
     clicking it again adds nothing. True if a row was written."""
-    if not SearchDocument.objects.filter(point_id=(target or point).pk, code=code).exists():
+    if not SearchDocument.objects.of_point(target or point).filter(code=code).exists():
         return False
     if visitor is not None and not _first_click(f"search:click:{point.schema_name}:{code}:{visitor}"):
         return False

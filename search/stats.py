@@ -17,7 +17,7 @@ def summary(point: ServicePoint, days: int = 30) -> dict:
     today = timezone.localdate()
     first = today - timedelta(days=days - 1)
     since = timezone.now() - timedelta(days=days)
-    logs = SearchLog.objects.filter(point=point, created_at__date__gte=first)
+    logs = SearchLog.objects.of_point(point).filter(created_at__date__gte=first)
     per_day = {row["day"]: row for row in logs.annotate(day=TruncDate("created_at")).values("day")
                .annotate(searches=Count("pk"), empty=Count("pk", filter=Q(total=0))).order_by()}
     daily = []
@@ -27,13 +27,13 @@ def summary(point: ServicePoint, days: int = 30) -> dict:
         daily.append({"day": day, "searches": row.get("searches", 0), "empty": row.get("empty", 0)})
     searches = sum(d["searches"] for d in daily)
     empty = sum(d["empty"] for d in daily)
-    clicks = SearchClick.objects.filter(point=point, created_at__gte=since).count()
+    clicks = SearchClick.objects.of_point(point).filter(created_at__gte=since).count()
     return {
         "days": days, "daily": daily, "searches": searches, "empty": empty, "clicks": clicks,
         "empty_rate": round(100 * empty / searches, 1) if searches else 0,
         "top_empty": _top(logs.filter(total=0)),
         "top": _top(logs),
-        "top_clicked": list(SearchClick.objects.filter(point=point, created_at__gte=since).values("code")
+        "top_clicked": list(SearchClick.objects.of_point(point).filter(created_at__gte=since).values("code")
                             .annotate(n=Count("pk")).order_by("-n", "code")[:10]),
     }
 

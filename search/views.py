@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from tenants import scope
 from tenants.links import point_url
 from tenants.models import ServicePoint
 
@@ -36,7 +37,7 @@ def get_only(view):
 
 
 def _point(request) -> ServicePoint:
-    point = getattr(request, "point", None)
+    point = scope.current_point(request)
     if point is None:
         raise Http404("请在服务点的网址上搜索")
     return point
@@ -95,8 +96,7 @@ def click(request, code: str):
     except ParamError as exc:
         return _error(exc)
     code = code.upper()
-    target = ServicePoint.objects.filter(slug=params.at or point.slug,
-                                         region_code__startswith=point.region_code[:6]).first() or point
+    target = scope.network(point).filter(slug=params.at or point.slug).first() or point
     service.record_click(point, params.q, code, params.rank, target=target, visitor=visitor(request))
     return HttpResponseRedirect(point_url(request, target, f"/items/{code}/"))
 

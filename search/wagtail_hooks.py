@@ -4,7 +4,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from standards.admin_views import may_manage_standards
+from tenants import access
 
 from . import admin_views
 
@@ -19,12 +19,12 @@ def register_search_urls():
 
 class StatsMenuItem(MenuItem):
     def is_shown(self, request):
-        return admin_views.may_read_stats(request.user, getattr(request, "point", None))
+        return access.may_read_search_stats(request.user, getattr(request, "point", None))
 
 
 class SynonymsMenuItem(MenuItem):
     def is_shown(self, request):
-        return may_manage_standards(request.user, getattr(request, "point", None))
+        return access.may_manage_standards(request.user, getattr(request, "point", None))
 
 
 @hooks.register("register_admin_menu_item")

@@ -113,3 +113,34 @@ def parents_user_may_onboard_under(user, source: ServicePoint | None) -> QuerySe
     if source.tier == Tier.TOWNSHIP and Role.ADMIN in held:
         return ServicePoint.objects.filter(pk=source.pk)
     return ServicePoint.objects.none()
+
+
+# --- what a role may do where: every app's permission checks ---------------
+# Views and admin hooks ask these; none is defined in a view module.
+CATALOGUE_MANAGERS = {Role.ADMIN, Role.CENTRAL_ADMIN}
+SEARCH_STATS_READERS = {Role.EDITOR, Role.ADMIN, Role.SUPERVISOR, Role.CENTRAL_ADMIN}
+
+
+def is_central_admin_at(user, point: ServicePoint | None) -> bool:
+    """A central admin, at their county point only (not inherited below it)."""
+    return (point is not None and point.pk is not None and point.tier == Tier.COUNTY
+            and Role.CENTRAL_ADMIN in roles_held_at(user, point))
+
+
+def may_manage_standards(user, point: ServicePoint | None) -> bool:
+    """事项标准库 and the synonym table: the county's central admins."""
+    return is_central_admin_at(user, point)
+
+
+def may_lift_sign_in_locks(user, point: ServicePoint | None) -> bool:
+    """登录锁定: the county's central admins."""
+    return is_central_admin_at(user, point)
+
+
+def may_manage_catalogue(user, point: ServicePoint | None) -> bool:
+    """本点事项清单 (adopt and drop items): the point's admins and those above."""
+    return bool(roles_at(user, point) & CATALOGUE_MANAGERS)
+
+
+def may_read_search_stats(user, point: ServicePoint | None) -> bool:
+    return bool(roles_at(user, point) & SEARCH_STATS_READERS)

@@ -6,16 +6,9 @@ refused where the user holds no role: signing in at A gives nothing at B.
 """
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
-from django.db import connection
 
 from . import access
-
-
-def current_point():
-    point = getattr(connection, "tenant", None)
-    if point is None or not getattr(point, "pk", None):
-        return None  # the public schema: no point, no roles
-    return point
+from .scope import current_point  # None in the public schema: no point, no roles
 
 
 class PointRoleBackend(ModelBackend):

@@ -53,17 +53,18 @@ def ensure_demo_settings() -> None:
             "未做任何更改。")
 
 
+def demo_county_code() -> str:
+    """The 6-digit code of the demo's one county network."""
+    return next(node for node in network_nodes() if node["tier"] == "county")["region_code"][:6]
+
+
 def load_demo_network(progress=print) -> list[ServicePoint]:
-    """Onboard every node not there yet (parents first: the file is in that order)."""
-    from standards.demo import load_demo_catalogue
+    """Onboard every node not there yet (parents first: the file is in that order).
 
+    Points adopt the items of their tier when onboarded, so the caller loads
+    the demo catalogue first (ops' load_demo_network command does both)."""
     ensure_demo_settings()
-
     nodes = network_nodes()
-    # First: points adopt the items of their tier when onboarded. The catalogue
-    # is the demo county's own, so its central admins edit it (one county per demo cell).
-    county = next(node for node in nodes if node["tier"] == "county")
-    load_demo_catalogue(progress, owner=county["region_code"][:6])
     existing = set(ServicePoint.objects.values_list("slug", flat=True))
     created = []
     for index, node in enumerate(nodes, 1):

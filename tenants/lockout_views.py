@@ -4,7 +4,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
-from . import lockouts
+from . import access, lockouts
 
 DENIED = "只有县中心管理员可以查看和解除登录锁定。"
 
@@ -12,7 +12,7 @@ DENIED = "只有县中心管理员可以查看和解除登录锁定。"
 @require_http_methods(["GET", "POST"])
 def sign_in_locks(request):
     point = getattr(request, "point", None)
-    if not lockouts.may_lift_locks(request.user, point):
+    if not access.may_lift_sign_in_locks(request.user, point):
         # A page of its own (Wagtail would turn PermissionDenied into a redirect home).
         return TemplateResponse(request, "tenants/admin/lockouts.html", {"denied": DENIED}, status=403)
     if request.method == "POST":

@@ -18,8 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from . import access
-from .models import Role, ServicePoint, Tier
+from .models import ServicePoint
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +28,6 @@ class Lock:
     key: str  # the username or the client address
     failures: int
     until: datetime
-
-
-def may_lift_locks(user, point: ServicePoint | None) -> bool:
-    """Central admins, at their county point."""
-    return (point is not None and point.pk is not None and point.tier == Tier.COUNTY
-            and Role.CENTRAL_ADMIN in access.roles_held_at(user, point))
 
 
 def _locked(field: str, limit: int) -> list[Lock]:

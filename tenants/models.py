@@ -73,17 +73,24 @@ class ServicePoint(TenantMixin):
         return self.name
 
     # --- hierarchy: one query each, by region-code prefix -------------------
+    # Region codes have 12 digits; `*_region_code` are 12-digit codes, while
+    # `county_code` is the 6-digit code that names a county network (the
+    # prefix every point of the network shares). tenants.scope uses these.
     @property
     def county_code(self) -> str:
-        return self.region_code[:6] + "0" * 6
+        return self.region_code[:6]
 
     @property
-    def township_code(self) -> str:
+    def county_region_code(self) -> str:
+        return self.county_code + "0" * 6
+
+    @property
+    def township_region_code(self) -> str:
         return self.region_code[:9] + "0" * 3
 
     def ancestors(self) -> models.QuerySet[ServicePoint]:
         """The points above this one, nearest last (county first)."""
-        codes = {self.county_code, self.township_code} - {self.region_code}
+        codes = {self.county_region_code, self.township_region_code} - {self.region_code}
         return ServicePoint.objects.filter(region_code__in=codes).order_by("region_code")
 
     def descendants(self) -> models.QuerySet[ServicePoint]:
@@ -94,7 +101,7 @@ class ServicePoint(TenantMixin):
 
     def network(self) -> models.QuerySet[ServicePoint]:
         """Every point of this point's county network, itself included."""
-        return ServicePoint.objects.filter(region_code__startswith=self.region_code[:6])
+        return ServicePoint.objects.filter(region_code__startswith=self.county_code)
 
     @property
     def primary_host(self) -> str:

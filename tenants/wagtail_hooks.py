@@ -2,7 +2,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import access, admin_views, lockout_views, lockouts
+from . import access, admin_views, lockout_views
 
 
 @hooks.register("register_admin_urls")
@@ -28,7 +28,7 @@ def register_network_menu_item():
 
 class SignInLocksMenuItem(MenuItem):
     def is_shown(self, request):
-        return lockouts.may_lift_locks(request.user, getattr(request, "point", None))
+        return access.may_lift_sign_in_locks(request.user, getattr(request, "point", None))
 
 
 @hooks.register("register_settings_menu_item")

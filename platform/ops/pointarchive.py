@@ -52,6 +52,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from search.indexing import forget_point, lock_point
+from search.reindexing import reindex
 from tenants.migration_state import applied_by_schema, migration_files_on_disk, migrations_on_disk
 from tenants.models import ServicePoint
 from tenants.schema_template import pg_dump_binary
@@ -316,8 +318,6 @@ def delete_point(slug: str, *, log=print) -> None:
             raise ArchiveError(f"“{point.name}”还有下级服务点（{'、'.join(children)}），不能删除。")
         try:
             with transaction.atomic():
-                from search.indexing import lock_point
-
                 lock_point(point.pk)  # no search task writes documents of the point meanwhile
                 # Django's cascade from auth groups reaches Wagtail's group
                 # permission tables, which exist only in point schemas: run it
@@ -330,8 +330,6 @@ def delete_point(slug: str, *, log=print) -> None:
             names = "、".join(sorted({type(o)._meta.verbose_name for o in exc.protected_objects}))
             raise ArchiveError(f"“{point.name}”仍被其他数据引用（{names}），不能删除。") from exc
     shutil.rmtree(media_dir(schema), ignore_errors=True)
-    from search.indexing import forget_point
-
     forget_point(point)  # its documents in Elasticsearch (PostgreSQL's went with the point's row)
     log(f"[delete] 已删除 {point.name}（{schema}）：schema、共享数据、文件和搜索文档。")
 
@@ -392,8 +390,6 @@ def import_point(path: Path, *, replace: bool = False, dry_run: bool = False, lo
                 shutil.rmtree(staging, ignore_errors=True)
     report.files = len(manifest["media"])
     # Search documents are not archived: they are rebuilt from the restored guides.
-    from search.reindexing import reindex
-
     with schema_context(settings.PUBLIC_SCHEMA_NAME):
         reindex(progress=log, points=ServicePoint.objects.filter(schema_name=schema))
     return report

@@ -20,6 +20,7 @@ from django_tenants.utils import get_public_schema_name, schema_context, tenant_
 
 from tenants.models import ServicePoint
 
+from . import hooks
 from .models import Adoption, Propagation, PropagationStatus, PropagationTarget, StandardItemVersion, TargetStatus
 
 log = logging.getLogger(__name__)
@@ -78,8 +79,6 @@ def apply_batch(propagation_id: int, point_ids: list[int]) -> dict[str, int]:
 
 
 def apply_target(run: Propagation, point: ServicePoint) -> str:
-    from cms import propagation as guides
-
     try:
         with transaction.atomic():
             target = (PropagationTarget.objects.select_for_update(skip_locked=True)
@@ -87,7 +86,7 @@ def apply_target(run: Propagation, point: ServicePoint) -> str:
             if target is None:  # done already, or being done by another worker right now
                 return "already"
             with tenant_context(point):
-                status, detail = guides.apply_version(point, run.version)
+                status, detail = hooks.apply_version(point, run.version)
             target.status, target.detail = status, detail[:500]
             target.finished_at = timezone.now()
             target.attempts += 1

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from standards.demo import load_demo_catalogue
+from tenants.demo import NotTheDemo, demo_county_code, ensure_demo_settings, load_demo_network
+
+
+class Command(BaseCommand):
+    help = "建立虚构的云溪县服务网络（已存在的服务点跳过）；只在演示环境中运行（DEBUG=1、YIMEN_DEMO=1）"
+
+    def handle(self, *args, **options):
+        def progress(line: str) -> None:
+            self.stdout.write(f"[yimen] {line}")
+
+        try:
+            ensure_demo_settings()  # before anything is written
+        except NotTheDemo as refusal:
+            raise CommandError(str(refusal)) from refusal
+        # The catalogue first: points adopt the items of their tier when onboarded.
+        # It is the demo county's own, so its central admins edit it (one county per demo cell).
+        load_demo_catalogue(progress, owner=demo_county_code())
+        created = load_demo_network(progress=progress)
+        self.stdout.write(f"[yimen] 演示网络就绪（本次新建 {len(created)} 个服务点）。")
