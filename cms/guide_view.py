@@ -59,7 +59,7 @@ def where_else(request, page, point: ServicePoint | None) -> dict:
     found = []
     for other in candidates:
         km = None
-        if lat is not None and other.latitude is not None and other.longitude is not None:
+        if lat is not None and lng is not None and other.latitude is not None and other.longitude is not None:
             km = distance_km(lat, lng, float(other.latitude), float(other.longitude))
         found.append({
             "point": other, "name": other.name, "tier": other.get_tier_display(),

@@ -76,8 +76,8 @@ def _department_groups(guides: list[dict]) -> list[dict]:
 
 
 def _badge_counts(guides: list[dict]) -> list[dict]:
-    counts = Counter()
-    labels = {}
+    counts: Counter[str] = Counter()
+    labels: dict[str, str] = {}
     for g in guides:
         for badge in g["badges"]:
             counts[badge.key] += 1

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import Http404
-from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel, Panel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision
@@ -120,12 +120,12 @@ class ItemGuidePage(RoutablePageMixin, Page):
         MultiFieldPanel([FieldPanel("promised_days"), FieldPanel("fee_note"), FieldPanel("online_url"),
                          FieldPanel("notes")], heading="本点补充"),
     ]
-    promote_panels = []
+    promote_panels: list[Panel] = []
     # Wagtail's own (admin) page search: title, code and the standard's names.
     # The citizens' catalogue search is search/ (Chinese segmentation, pinyin).
     search_fields = Page.search_fields + [index.SearchField("code"), index.SearchField("standard_names")]
     parent_page_types = ["cms.ItemIndexPage"]
-    subpage_types = []
+    subpage_types: list[str] = []
 
     class Meta:
         verbose_name = "办事指南"

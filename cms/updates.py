@@ -31,6 +31,8 @@ def accept(update: StandardUpdate, user, *, keep_local: bool = False) -> ItemGui
     page = update.page
     if not page.permissions_for_user(user).can_publish():
         raise PermissionDenied("您没有发布此办事指南的权限，请联系本点管理员。")
+    if update.revision is None:  # the draft revision was purged (its key is SET_NULL)
+        raise UpdateError("这条更新的草稿修订已被清理，无法采用；请等待标准的下一次发布。")
     guide = update.revision.as_object()
     if not keep_local:
         for field, element in ItemGuidePage.OVERRIDES.items():

@@ -142,7 +142,7 @@ def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, tuple[
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     vocab = Vocabulary(tokenizer=tokenizer)
-    phrases = set()
+    phrases: set[str] = set()
     for record in records:
         for text in [record.get("name", ""), record.get("result", ""), *record.get("aliases", [])]:
             phrases.update(run for run in normalize(text).split() if is_han(run) and len(run) >= 2)
@@ -295,19 +295,25 @@ def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:
     best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
     best[0] = (0, 0, [])
     for i in range(n):
-        if best[i] is None:
+        here = best[i]
+        if here is None:
             continue
-        skipped, count, words = best[i]
+        skipped, count, words = here
         skip = (skipped + 1, count, words)
-        if best[i + 1] is None or skip[:2] < best[i + 1][:2]:
+        after = best[i + 1]
+        if after is None or skip[:2] < after[:2]:
             best[i + 1] = skip
         for j in range(i + 2, min(n, i + longest) + 1):
             piece = text[i:j]
             if piece in vocab.pinyin_words:
                 option = (skipped, count + 1, words + [piece])
-                if best[j] is None or option[:2] < best[j][:2]:
+                there = best[j]
+                if there is None or option[:2] < there[:2]:
                     best[j] = option
-    skipped, _, words = best[n]
+    whole = best[n]
+    # Skipping a letter always reaches i + 1, so every prefix has a best split.
+    assert whole is not None, "split_pinyin: no split of the whole text"
+    skipped, _, words = whole
     return words, skipped == 0
 
 

@@ -8,6 +8,7 @@ import logging
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -61,7 +62,7 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
         doc = hit.doc
         name = doc["standard_name"] if scope.network else doc["name"]
         where = nearest.get(doc["code"]) or []
-        first = where[0] if where else {"slug": point.slug, "distance_km": here_km}
+        first: dict[str, Any] = where[0] if where else {"slug": point.slug, "distance_km": here_km}
         results.append({
             "code": doc["code"],
             "name": name,

@@ -40,7 +40,9 @@ def _text(groups) -> str:
 
 
 def parse(text: str) -> list[list[str]]:
-    groups, problems, seen = [], [], {}
+    groups: list[list[str]] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}  # word -> the line it first appeared on
     for number, line in enumerate(text.splitlines(), start=1):
         words = [w for w in SEPARATORS.split(line.strip()) if w]
         if not words:

@@ -58,9 +58,7 @@ def issue_entry_token(user, *, source: ServicePoint | None, target: ServicePoint
     return signing.dumps(payload, salt=ENTRY_SALT)
 
 
-def _entry_payload(token: str, target: ServicePoint | None) -> dict | None:
-    if target is None:
-        return None
+def _entry_payload(token: str, target: ServicePoint) -> dict | None:
     try:
         payload = signing.loads(token, salt=ENTRY_SALT, max_age=ENTRY_MAX_AGE)
     except signing.BadSignature:
@@ -82,6 +80,8 @@ def _nonce_key(payload: dict) -> str:
 def entry_token_user(token: str, *, target: ServicePoint | None):
     """Whom a valid, unused token for `target` would sign in, without using
     it: the confirmation page names the account before anyone signs in."""
+    if target is None:
+        return None
     payload = _entry_payload(token, target)
     if payload is None or cache.get(_nonce_key(payload)) is not None:
         return None
@@ -90,6 +90,8 @@ def entry_token_user(token: str, *, target: ServicePoint | None):
 
 def redeem_entry_token(token: str, *, target: ServicePoint | None):
     """The user a valid, unused token for `target` names, or None; uses the token."""
+    if target is None:
+        return None
     payload = _entry_payload(token, target)
     if payload is None:
         return None

@@ -25,6 +25,7 @@ from django.db import connection, connections, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from . import active_schema
 from .migration_state import Node, applied_by_schema, migrations_on_disk
 from .models import ServicePoint
 
@@ -47,7 +48,7 @@ def pending_by_schema(schemas: list[str]) -> dict[str, frozenset[Node]]:
 
 def _replayable_sql(schema: str) -> list[str] | None:
     """The SQL that `migrate` would run in `schema`, or None if a step is Python."""
-    connection.set_schema(schema)
+    active_schema.switch_to(schema)
     try:
         executor = MigrationExecutor(connection)
         plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
@@ -63,7 +64,7 @@ def _replayable_sql(schema: str) -> list[str] | None:
                 migration.apply(state, editor, collect_sql=True)
             statements.extend(editor.collected_sql)
     finally:
-        connection.set_schema_to_public()
+        active_schema.switch_to_public()
     now = timezone.now().isoformat()
     recorded = [
         f"INSERT INTO django_migrations (app, name, applied) VALUES "
@@ -82,7 +83,7 @@ def _replay(schema: str, statements: list[str]) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'SET LOCAL search_path = "{schema}", public')
             cursor.execute(";\n".join(statements))
-    connection.set_schema_to_public()
+    active_schema.switch_to_public()
 
 
 def _migrate_one(schema: str) -> tuple[str, str | None]:
@@ -104,7 +105,7 @@ def _migrate_in_processes(schemas: list[str], processes: int) -> list[tuple[str,
 def deploy_points(*, processes: int | None = None, schemas: Iterable[str] | None = None,
                   progress: Callable[[str], None] = lambda line: None) -> DeployReport:
     """Migrate every point (or `schemas`) that has something pending."""
-    processes = processes or getattr(settings, "TENANT_MULTIPROCESSING_MAX_PROCESSES", 2)
+    workers = processes or settings.TENANT_MULTIPROCESSING_MAX_PROCESSES
     names = list(schemas) if schemas is not None else list(
         ServicePoint.objects.real().values_list("schema_name", flat=True))
     report = DeployReport(points=len(names))
@@ -130,8 +131,8 @@ def deploy_points(*, processes: int | None = None, schemas: Iterable[str] | None
             if index % 50 == 0 or index == len(members):
                 progress(f"按 SQL 重放迁移：{index}/{len(members)}")
     if fallback:
-        progress(f"{len(fallback)} 个服务点含 Python 迁移，{processes} 个进程并行执行 …")
-        for schema, error in _migrate_in_processes(fallback, processes):
+        progress(f"{len(fallback)} 个服务点含 Python 迁移，{workers} 个进程并行执行 …")
+        for schema, error in _migrate_in_processes(fallback, workers):
             if error:
                 report.failed[schema] = error
             else:

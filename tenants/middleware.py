@@ -4,9 +4,9 @@ The bare base domain is the public network directory; `<slug>.<base domain>`
 (or any Domain row) is that point; any other host is a 404, never another point.
 """
 from django.conf import settings
-from django.db import connection
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from . import active_schema
 from .models import ServicePoint
 
 
@@ -19,7 +19,7 @@ class PointMiddleware(TenantMainMiddleware):
 
     def process_request(self, request):
         response = super().process_request(request)
-        if response is None and connection.schema_name != settings.PUBLIC_SCHEMA_NAME:
+        if response is None and active_schema.current() != settings.PUBLIC_SCHEMA_NAME:
             request.point = request.tenant
         else:
             request.point = None

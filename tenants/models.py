@@ -21,7 +21,7 @@ class Tier(models.TextChoices):
 
 
 # Which tier a point's parent must have.
-PARENT_TIER = {
+PARENT_TIER: dict[str, str | None] = {
     Tier.COUNTY: None,
     Tier.TOWNSHIP: Tier.COUNTY,
     Tier.PARK: Tier.COUNTY,
@@ -94,7 +94,8 @@ class ServicePoint(TenantMixin):
         return ServicePoint.objects.filter(region_code__in=codes).order_by("region_code")
 
     def descendants(self) -> models.QuerySet[ServicePoint]:
-        prefix = {Tier.COUNTY: 6, Tier.TOWNSHIP: 9, Tier.PARK: 9}.get(self.tier)
+        prefixes: dict[str, int] = {Tier.COUNTY: 6, Tier.TOWNSHIP: 9, Tier.PARK: 9}
+        prefix = prefixes.get(self.tier)
         if prefix is None:
             return ServicePoint.objects.none()
         return ServicePoint.objects.filter(region_code__startswith=self.region_code[:prefix]).exclude(pk=self.pk)

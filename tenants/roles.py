@@ -42,7 +42,7 @@ COLLECTION_PERMISSIONS: dict[str, list[str]] = {
 
 
 def roles_for_tier(tier: str) -> list[str]:
-    roles = [Role.ADMIN, Role.EDITOR, Role.CLERK, Role.SUPERVISOR]
+    roles: list[str] = [Role.ADMIN, Role.EDITOR, Role.CLERK, Role.SUPERVISOR]
     if tier == Tier.COUNTY:
         roles.append(Role.CENTRAL_ADMIN)
     return roles

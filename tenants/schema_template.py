@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -68,6 +69,18 @@ def pg_dump_binary() -> str:
     return found
 
 
+def pg_dump_connection() -> tuple[list[str], dict[str, str]]:
+    """The arguments (host, port, user, database) and environment (password)
+    that point pg_dump at the default database."""
+    # Read as Django documents DATABASES, options by name (the settings build it
+    # from dj-database-url's TypedDict, whose merged type says only `object`).
+    db: dict[str, Any] = settings.DATABASES["default"]
+    env = {**os.environ, "PGPASSWORD": str(db.get("PASSWORD") or "")}
+    args = ["-h", str(db.get("HOST") or "127.0.0.1"), "-p", str(db.get("PORT") or 5432),
+            "-U", str(db.get("USER") or "postgres"), str(db["NAME"])]
+    return args, env
+
+
 _INDEX_SQL = re.compile(r'^CREATE (?:UNIQUE )?INDEX "?(?P<name>[^"\s]+)"? ON (?P<table>\S+) ', re.I)
 
 
@@ -80,7 +93,7 @@ class _PartialIndexRecorder:
     statement keeps the index identical to a migrated schema's.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.statements: dict[str, str] = {}
 
     def __call__(self, execute, sql, params, many, context):
@@ -111,13 +124,10 @@ def migrate_schema(schema_name: str) -> dict[str, str]:
 
 
 def dump_schema_sql(schema_name: str) -> str:
-    db = settings.DATABASES["default"]
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    connect, env = pg_dump_connection()
     result = subprocess.run(
         [pg_dump_binary(), "--schema", schema_name, "--no-owner", "--no-privileges",
-         "--no-comments", "--inserts", "--quote-all-identifiers",
-         "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432),
-         "-U", db.get("USER") or "postgres", db["NAME"]],
+         "--no-comments", "--inserts", "--quote-all-identifiers", *connect],
         check=True, capture_output=True, text=True, env=env,
     )
     return result.stdout
@@ -136,6 +146,8 @@ def portable_sql(dump: str, schema_name: str, partial_indexes: dict[str, str]) -
         if match and match["name"] in partial_indexes:
             # Django's statement, on the table the dump names (it may have been renamed since).
             original = _INDEX_SQL.match(partial_indexes[match["name"]])
+            if original is None:  # the recorder keeps only statements this pattern matched
+                raise RuntimeError(f"部分索引 {match['name']} 的 SQL 无法识别：{partial_indexes[match['name']]}")
             line = (line[:match.start("table")] + match["table"] + " "
                     + partial_indexes[match["name"]][original.end():] + ";")
         lines.append(line)

@@ -4,8 +4,9 @@ Tasks run through tenant-schemas-celery: one sent while a point's schema is
 active runs in that schema, whichever worker picks it up.
 """
 from celery import shared_task
-from django.db import connection
 from wagtail.models import Site
+
+from . import active_schema
 
 
 @shared_task
@@ -14,7 +15,7 @@ def describe_point() -> dict:
     and the proof in tests that tasks carry their point)."""
     site = Site.objects.select_related("root_page").first()
     return {
-        "schema": connection.schema_name,
+        "schema": active_schema.current(),
         "site_hostname": site.hostname if site else None,
         "home_title": site.root_page.title if site else None,
     }

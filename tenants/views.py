@@ -6,7 +6,6 @@ from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import connection
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.static import serve
 from wagtail.documents.views.serve import serve as wagtail_serve_document
 
-from . import access, uploads
+from . import access, active_schema, uploads
 from .links import point_url
 from .models import ServicePoint, Tier
 
@@ -27,9 +26,9 @@ def media(request, path: str):
     Documents are not served here at all: only through `document`, which
     keeps private collections private."""
     path = posixpath.normpath(path).lstrip("/")  # as serve() reads it: no ./documents/ detour
-    if connection.schema_name == settings.PUBLIC_SCHEMA_NAME or path.startswith(uploads.DOCUMENTS_FOLDER):
+    if active_schema.current() == settings.PUBLIC_SCHEMA_NAME or path.startswith(uploads.DOCUMENTS_FOLDER):
         raise Http404
-    root = Path(settings.MEDIA_ROOT) / connection.schema_name
+    root = Path(settings.MEDIA_ROOT) / active_schema.current()
     return uploads.lock_down(serve(request, path, document_root=str(root)), PurePosixPath(path).name)
 
 

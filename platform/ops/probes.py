@@ -27,6 +27,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 
+from tenants import active_schema
+
 CHECK_TIMEOUT_SECONDS = 3
 
 
@@ -113,10 +115,10 @@ class ProbeMiddleware:
         if request.path == "/healthz":
             return HttpResponse("ok\n", content_type="text/plain")
         if request.path == "/readyz":
-            connection.set_schema_to_public()
+            active_schema.switch_to_public()
             ok, body = readiness()
             return JsonResponse(body, status=200 if ok else 503, json_dumps_params={"ensure_ascii": False})
         from .metrics import metrics_response
 
-        connection.set_schema_to_public()
+        active_schema.switch_to_public()
         return metrics_response()

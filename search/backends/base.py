@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 # Fields of a document a result needs (both backends return exactly these).
 RESULT_FIELDS = ("doc_id", "code", "name", "standard_name", "point_slug", "department", "badges", "url",
@@ -38,9 +39,10 @@ class Scope:
 
 def facet_list(counts: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
     """Both backends' raw counts in one order: most first, then by value."""
-    out = {}
+    out: dict[str, list[dict]] = {}
     for name in FACETS:
         values = counts.get(name, {})
+        rows: list[dict[str, Any]]  # {"value": str, "count": int}
         if name == "visits":
             rows = [{"value": v, "count": values.get(v, 0)} for v in ("0", "1")]
         else:

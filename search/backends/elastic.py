@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from functools import cache
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -83,6 +84,7 @@ class ElasticBackend:
     # --- reading -----------------------------------------------------------------
 
     def _filters(self, scope: Scope, params: SearchParams) -> list[dict]:
+        clauses: list[dict[str, Any]]
         if scope.network:
             clauses = [{"term": {"county_code": scope.county_code}}]
         else:
@@ -215,12 +217,15 @@ class ElasticBackend:
                 actions.append({"_op_type": "delete", "_index": index, "_id": doc_id, "_routing": schema})
         if not actions:
             return
-        refresh = "wait_for" if (settings.SEARCH_ES_REFRESH if refresh is None else refresh) else False
+        wait = settings.SEARCH_ES_REFRESH if refresh is None else refresh
         try:
-            _ok, errors = helpers.bulk(client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT), actions,
-                                       refresh=refresh, raise_on_error=False, raise_on_exception=True)
+            _ok, reported = helpers.bulk(client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT), actions,
+                                         refresh="wait_for" if wait else False,
+                                         raise_on_error=False, raise_on_exception=True)
         except Exception as exc:  # connection errors arrive wrapped in several ways
             raise _unavailable(exc) from exc
+        # Without stats_only, bulk reports the failed actions themselves, not a count.
+        errors = cast(list[dict[str, Any]], reported)
         real = [e for e in errors if not (e.get("delete", {}).get("status") == 404)]
         if real:
             raise BackendUnavailable(f"Elasticsearch bulk errors: {str(real[:3])[:300]}")

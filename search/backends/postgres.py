@@ -73,7 +73,9 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             rows = cursor.fetchall()
-        hits, total, counts = [], 0, {}
+        hits: list[tuple[str, float]] = []
+        total = 0
+        counts: dict[str, dict[str, int]] = {}
         for kind, value, number in rows:
             if kind == "hit":
                 hits.append((value, float(number)))
