@@ -268,10 +268,10 @@ def test_list_filters_by_department_status_and_search(admins, make_item):
     assert "YM-GAJ-QR-001" in found and mine.code not in found
 
 
-def test_import_upload_checks_first_and_imports_on_confirm(admins, make_item):
+def test_import_upload_checks_first_and_submits_on_confirm(admins, make_item):
     from standards.models import StandardItem
 
-    a, _, _, _ = admins
+    a, b, _, _ = admins
     mine = make_item()
     base = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").read_text("utf-8"))[0]
     bad = [{**base, "code": mine.code, "fee": "新收费"}, {**base, "code": mine.code[:-3] + "999", "online": "电话办"}]
@@ -286,7 +286,9 @@ def test_import_upload_checks_first_and_imports_on_confirm(admins, make_item):
     assert page.status_code == 200 and "校验通过" in text(page) and f"{mine.code}：将发布新版本" in text(page)
     assert StandardItem.objects.get(code=mine.code).current.number == 1  # not yet
     done = a.post(f"{ADMIN}import/", {"confirm": "1"}, follow=True)
-    assert any("已发布新版本 1 项" in m for m in messages_of(done))
+    assert any("新版本 1 项已提交审核" in m for m in messages_of(done))
+    assert StandardItem.objects.get(code=mine.code).current.number == 1  # waits for a second central admin
+    b.post(done.redirect_chain[-1][0] + "approve/")  # tests/test_standards_import_review.py has the rest
     current = StandardItem.objects.get(code=mine.code).current
     assert current.number == 2 and current.content["fee"] == "新收费" and current.note == "批量调整"
 

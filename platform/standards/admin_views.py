@@ -9,7 +9,6 @@ which apply `standards.authority`.
 """
 from __future__ import annotations
 
-import secrets
 import tempfile
 from functools import wraps
 from pathlib import Path
@@ -27,11 +26,11 @@ from tenants import access
 from tenants.links import point_url
 from tenants.models import Role, Tier
 
-from . import authority, exporting, importing, services
+from . import authority, exporting, services
 from . import content as elements
 from . import propagation as fanout
 from .diff import diff_versions
-from .forms import DraftEditor, ImportUploadForm, RejectForm
+from .forms import DraftEditor, RejectForm
 from .models import (
     Propagation,
     PropagationStatus,
@@ -399,10 +398,6 @@ def propagation_retry(request, pk: int):
 
 # --- import and export ---------------------------------------------------------
 
-IMPORT_DIR = Path(tempfile.gettempdir()) / "yimen-standard-imports"
-SESSION_KEY = "standards_import"
-
-
 @central_admin_only
 def export(request):
     fmt = request.GET.get("format", "xlsx")
@@ -418,59 +413,6 @@ def export(request):
     response = HttpResponse(data, content_type=kind)
     response["Content-Disposition"] = f'attachment; filename="standard_items.{fmt}"'
     return response
-
-
-def _stored_upload(request) -> tuple[Path, str, str] | None:
-    stored = request.session.get(SESSION_KEY)
-    if not stored:
-        return None
-    path = IMPORT_DIR / stored["file"]
-    return (path, stored["name"], stored.get("note", "导入")) if path.exists() else None
-
-
-@central_admin_only
-def import_upload(request):
-    """Upload → check every row (nothing imported) → the report → confirm."""
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and request.POST.get("confirm"):
-        stored = _stored_upload(request)
-        if stored is None:
-            messages.error(request, "上传的文件已失效，请重新上传。")
-            return redirect("standards_import")
-        path, name, note = stored
-        try:
-            report = importing.import_file(path, name, user=request.user, note=note,
-                                           owner=authority.of_point(request.point))
-        except importing.ImportRejected as exc:
-            report = exc.report
-            messages.error(request, f"{name} 有 {len(report.problems)} 个问题，未导入任何事项。")
-        else:
-            request.session.pop(SESSION_KEY, None)
-            path.unlink(missing_ok=True)
-            messages.success(request, f"{name}：{report.summary()}")
-            return redirect("standards_list")
-    elif request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        IMPORT_DIR.mkdir(parents=True, exist_ok=True)
-        token = secrets.token_hex(12) + Path(upload.name).suffix.lower()
-        path = IMPORT_DIR / token
-        with path.open("wb") as out:
-            for chunk in upload.chunks():
-                out.write(chunk)
-        try:
-            report = importing.import_file(path, upload.name, dry_run=True, owner=authority.of_point(request.point))
-        except importing.ImportRejected as exc:
-            report = exc.report
-            path.unlink(missing_ok=True)
-        else:
-            request.session[SESSION_KEY] = {"file": token, "name": upload.name,
-                                            "note": form.cleaned_data.get("note") or "导入"}
-    return TemplateResponse(request, "standards/admin/import.html", {
-        "form": form, "report": report,
-        "changed": [c for c, o in (report.outcomes.items() if report else []) if o != importing.UNCHANGED],
-        "outcome_labels": importing.OUTCOME_LABELS,
-    }, status=400 if report is not None and report.problems else 200)
 
 
 def menu_url() -> str:

@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
 CODE_RE = re.compile(r"^YM-[A-Z]{3}-[A-Z]{2}-\d{3}$")
 
 ITEM_TYPES = ("行政许可", "行政确认", "行政给付", "公共服务", "其他行政权力", "行政裁决", "行政奖励", "行政征收")
@@ -129,6 +132,23 @@ def _text(raw, key, err, *, required=True, max_len=2000) -> str:
     return value
 
 
+_URL_SCHEMES = ("http", "https")
+
+
+def _url(raw, key, err, *, max_len=500) -> str:
+    """An optional web address. Only http(s): the address becomes a link on the
+    guide of every adopting point, and a "javascript:" or "data:" link there
+    would run in the citizen's browser on that point's own host."""
+    value = _text(raw, key, err, required=False, max_len=max_len)
+    if not value:
+        return value
+    try:
+        URLValidator(schemes=_URL_SCHEMES)(value)
+    except ValidationError:
+        err(key, f"“{value[:80]}”不是有效的网址：只能填写以 http:// 或 https:// 开头的完整网址。")
+    return value
+
+
 def _texts(raw, key, err, *, required=False, allowed=None) -> list[str]:
     value = raw.get(key, [])
     if isinstance(value, str):
@@ -205,8 +225,8 @@ def _materials(raw, err) -> list[dict]:
             "copies": _int(m, "copies", merr, low=0, high=99, default=1),
             "source": _choice(m, "source", merr, MATERIAL_SOURCES),
             "note": _text(m, "note", merr, required=False, max_len=500),
-            "blank_form_url": _text(m, "blank_form_url", merr, required=False, max_len=500),
-            "sample_url": _text(m, "sample_url", merr, required=False, max_len=500),
+            "blank_form_url": _url(m, "blank_form_url", merr),
+            "sample_url": _url(m, "sample_url", merr),
         }
         materials.append(item)
     names = [m["name"] for m in materials]
@@ -268,7 +288,7 @@ def normalize(raw: dict) -> dict:
         "visits": _int(raw, "visits", err, high=9),
         "visit_reason": _text(raw, "visit_reason", err, required=False, max_len=500),
         "online": _choice(raw, "online", err, ONLINE_LEVELS),
-        "online_url": _text(raw, "online_url", err, required=False, max_len=500),
+        "online_url": _url(raw, "online_url", err),
         "delivery": _texts(raw, "delivery", err, required=True, allowed=DELIVERY_WAYS),
         "result": _text(raw, "result", err, required=False, max_len=200),
         "faq": _faq(raw, err),

@@ -76,7 +76,8 @@ class DraftForm(forms.Form):
                                    widget=forms.Textarea(attrs={"rows": 2}))
     online = forms.ChoiceField(label=elements.LABELS["online"], required=False,
                                choices=[("", "—")] + _choices(elements.ONLINE_LEVELS))
-    online_url = forms.CharField(label=elements.LABELS["online_url"], required=False, max_length=500)
+    online_url = forms.CharField(label=elements.LABELS["online_url"], required=False, max_length=500,
+                                 help_text="以 http:// 或 https:// 开头的完整网址。")
     delivery = forms.MultipleChoiceField(label=elements.LABELS["delivery"], required=False,
                                          choices=_choices(elements.DELIVERY_WAYS),
                                          widget=forms.CheckboxSelectMultiple)
@@ -217,9 +218,12 @@ class ImportUploadForm(forms.Form):
     note = forms.CharField(label="修订说明", max_length=300, initial="导入", required=False)
 
     def clean_file(self):
+        from .importing import MAX_FILE_BYTES
+
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".json", ".xlsx")):
             raise forms.ValidationError("请上传 .json 或 .xlsx 文件。")
-        if upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("文件不能超过 20 MB。")
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(f"文件不能超过 {MAX_FILE_BYTES // 1024 // 1024} MB"
+                                        f"（这个文件 {upload.size / 1024 / 1024:.1f} MB）；请分成几个文件导入。")
         return upload

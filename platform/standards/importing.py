@@ -3,18 +3,25 @@
 All or nothing: every row is read and checked first (`content.normalize`,
 duplicate codes, items with an unpublished draft in the way); if any row has a
 problem, the report lists each one by row, code and element in Chinese and
-nothing is imported. Otherwise every changed item is published in one
-transaction through `services.publish_content`, which leaves an item alone
-when its current version already says the same (so importing twice publishes
-nothing the second time).
+nothing is imported. Otherwise every changed item is imported in one
+transaction; an item whose current version already says the same is left
+alone (so importing twice changes nothing the second time). From the admin
+the new versions wait for a second central admin as one batch
+(`standards/batches.py`); only the operator's command publishes directly.
 
-    report = import_file("items.xlsx", progress=callback)   # ImportRejected on bad rows
-    report = import_file("items.json", dry_run=True)        # what would change
+Files are read within limits (size, rows, cells, uncompressed size of an Excel
+workbook, checked before it is opened) so that a crafted file cannot exhaust
+the server.
+
+    report = import_file("items.xlsx", operator="张三", progress=callback)  # ImportRejected on bad rows
+    report = import_file("items.json", submitted_by=user)                   # a batch for review
+    report = import_file("items.json", dry_run=True)                        # what would change
 """
 from __future__ import annotations
 
 import json
 import re
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +30,7 @@ from django.db import transaction
 
 from . import authority, exporting
 from . import content as elements
-from .models import StandardItem, VersionStatus
+from .models import ImportBatch, StandardItem, VersionStatus
 
 Progress = Callable[[int, int, str, str], None]  # (index, total, code, outcome)
 
@@ -73,6 +80,8 @@ class ImportReport:
     dry_run: bool = False
     problems: list[Problem] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)  # code → NEW / CHANGED / UNCHANGED
+    submitted: bool = False  # for review (the admin), not published (the command)
+    batch: ImportBatch | None = None  # what the file left, when it changed anything
 
     def codes(self, outcome: str) -> list[str]:
         return [code for code, o in self.outcomes.items() if o == outcome]
@@ -83,6 +92,9 @@ class ImportReport:
 
     def summary(self) -> str:
         c = self.counts
+        if self.submitted and not self.dry_run:
+            return (f"共 {self.total} 项：新增 {c[NEW]} 项、新版本 {c[CHANGED]} 项已提交审核，"
+                    f"{c[UNCHANGED]} 项未变。")
         verb = "将" if self.dry_run else "已"
         return (f"共 {self.total} 项：{verb}新增 {c[NEW]} 项，{verb}发布新版本 {c[CHANGED]} 项，"
                 f"{c[UNCHANGED]} 项未变。")
@@ -106,6 +118,41 @@ def _rejected_file(message: str) -> ImportRejected:
     return ImportRejected(ImportReport(problems=[Problem(None, "", "file", message)]))
 
 
+# Limits for reading a file (a county's catalogue is 0.1 MB and 224 + 837 rows
+# in Excel, a prefecture's about ten times that).
+MAX_FILE_BYTES = 5 * 1024 * 1024  # an upload in the admin
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # an Excel file's parts once unzipped
+MAX_PARTS = 200  # files inside the Excel zip
+MAX_ROWS = 50_000  # rows of a sheet, records of a JSON file
+MAX_COLUMNS = 64
+MAX_CELLS = 1_000_000  # filled cells of a workbook
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}"
+
+
+def check_unpacked_size(data) -> None:
+    """Refuse an Excel file (a zip) whose parts would unpack past the limit,
+    from its zip directory, before anything is decompressed: a zip bomb of a
+    few kilobytes must not become gigabytes of XML. (Python's zipfile never
+    inflates a part past the size the directory declares.)"""
+    try:
+        with zipfile.ZipFile(data) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _rejected_file(f"不是有效的 Excel 文件（.xlsx）：{exc}") from None
+    finally:
+        if hasattr(data, "seek"):
+            data.seek(0)
+    if len(parts) > MAX_PARTS:
+        raise _rejected_file(f"Excel 文件内含 {len(parts)} 个部件，超过上限 {MAX_PARTS} 个，未读取。")
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise _rejected_file(f"Excel 文件解压后有 {_mb(unpacked)} MB，超过上限 {_mb(MAX_UNPACKED_BYTES)} MB，未读取；"
+                             "请分成几个文件导入。")
+
+
 def read_json(data: bytes | str) -> list[Row]:
     try:
         records = json.loads(data)
@@ -113,6 +160,8 @@ def read_json(data: bytes | str) -> list[Row]:
         raise _rejected_file(f"不是有效的 JSON：{exc}") from None
     if not isinstance(records, list):
         raise _rejected_file("应为事项记录的数组（[...]）。")
+    if len(records) > MAX_ROWS:
+        raise _rejected_file(f"有 {len(records)} 条记录，超过上限 {MAX_ROWS} 条；请分成几个文件导入。")
     return [Row(n, r) for n, r in enumerate(records, 1)]
 
 
@@ -133,7 +182,7 @@ def _cell(value):
 def _header(sheet, known: dict[str, str], sheet_name: str, problems: list[Problem]) -> dict[int, str]:
     """Column index → element key, from Chinese labels (or the keys themselves)."""
     columns = {}
-    first = next(sheet.iter_rows(min_row=1, max_row=1, values_only=True), ())
+    first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
     for n, title in enumerate(first):
         title = str(title).strip() if title is not None else ""
         if not title:
@@ -147,8 +196,35 @@ def _header(sheet, known: dict[str, str], sheet_name: str, problems: list[Proble
     return columns
 
 
-def _rows(sheet, columns: dict[int, str]):
-    for number, values in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2):
+class _Budget:
+    """Filled cells still allowed in this workbook."""
+
+    def __init__(self):
+        self.cells = MAX_CELLS
+
+    def spend(self, values) -> None:
+        self.cells -= sum(1 for v in values if v is not None)
+        if self.cells < 0:
+            raise _rejected_file(f"工作簿中填写的单元格超过 {MAX_CELLS} 个，未导入；请分成几个文件导入。")
+
+
+def _check_size(sheet, sheet_name: str) -> None:
+    """The sheet's declared size (its dimension), before any row is read: a
+    forged "A1:XFD1048576" would make the reader pad a million empty rows."""
+    rows, columns = sheet.max_row or 0, sheet.max_column or 0
+    if rows > MAX_ROWS + 1:
+        raise _rejected_file(f"「{sheet_name}」表有 {rows} 行，超过上限 {MAX_ROWS} 行；请分成几个文件导入。")
+    if columns > MAX_COLUMNS:
+        raise _rejected_file(f"「{sheet_name}」表有 {columns} 列，超过上限 {MAX_COLUMNS} 列。")
+
+
+def _rows(sheet, columns: dict[int, str], budget: _Budget):
+    # Counted while streaming too, for sheets that declare no dimension.
+    rows = sheet.iter_rows(min_row=2, max_col=MAX_COLUMNS, values_only=True)
+    for number, values in enumerate(rows, 2):
+        if number > MAX_ROWS + 1:
+            raise _rejected_file(f"「{sheet.title}」表超过上限 {MAX_ROWS} 行；请分成几个文件导入。")
+        budget.spend(values)
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
             continue
         yield number, {key: _cell(values[n]) if n < len(values) else None for n, key in columns.items()}
@@ -201,25 +277,42 @@ def _scalar(key: str, value):
 
 
 def read_excel(data) -> list[Row]:
+    """Rows of a workbook, read in openpyxl's streaming (read-only) mode within
+    the limits above; openpyxl parses its XML through defusedxml."""
+    import openpyxl.xml
     from openpyxl import load_workbook
 
+    if not openpyxl.xml.DEFUSEDXML:  # entity expansion and external entities would be open
+        raise _rejected_file("服务器未启用安全的 XML 解析（defusedxml），暂不能读取 Excel 文件；请联系运维人员。")
+    check_unpacked_size(data)
     try:
         book = load_workbook(data, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
         raise _rejected_file(f"不是有效的 Excel 文件（.xlsx）：{exc}") from None
+    try:
+        return _read_book(book)
+    except (ValueError, SyntaxError) as exc:  # XML that is malformed or that defusedxml refuses (entities)
+        raise _rejected_file(f"Excel 文件的内容无法读取：{type(exc).__name__}") from None
+    finally:
+        book.close()
+
+
+def _read_book(book) -> list[Row]:
     problems: list[Problem] = []
+    budget = _Budget()
     if exporting.ITEMS_SHEET not in book.sheetnames:
         problems.append(Problem(None, "", "file", f"缺少「{exporting.ITEMS_SHEET}」工作表。"))
         raise ImportRejected(ImportReport(problems=problems))
     where_item = "「" + exporting.ITEMS_SHEET + "」表第 {n} 行"
     sheet = book[exporting.ITEMS_SHEET]
+    _check_size(sheet, exporting.ITEMS_SHEET)
     columns = _header(sheet, _LABEL_TO_KEY, exporting.ITEMS_SHEET, problems)
     missing = [elements.LABELS[k] for k in ("code", "name") if k not in columns.values()]
     if missing:
         problems.append(Problem(None, "", "file", f"「{exporting.ITEMS_SHEET}」表缺少列：{'、'.join(missing)}。"))
     rows: list[Row] = []
     by_code: dict[str, Row] = {}
-    for number, cells in _rows(sheet, columns):
+    for number, cells in _rows(sheet, columns, budget):
         row = Row(number, _item_from_cells(cells), where=where_item)
         row.raw.setdefault("materials", [])
         row.raw.setdefault("faq", [])
@@ -231,8 +324,9 @@ def read_excel(data) -> list[Row]:
             return
         where = "「" + sheet_name + "」表第 {n} 行"
         sub = book[sheet_name]
+        _check_size(sub, sheet_name)
         sub_columns = _header(sub, known, sheet_name, problems)
-        for number, cells in _rows(sub, sub_columns):
+        for number, cells in _rows(sub, sub_columns, budget):
             code = str(cells.pop("code", "") or "").strip()
             owner = by_code.get(code)
             if owner is None:
@@ -328,15 +422,25 @@ def outcome_of(content: dict, items: dict[str, StandardItem]) -> str:
 
 # --- importing -----------------------------------------------------------------
 
-def import_rows(rows: list[Row], *, user=None, dry_run: bool = False, progress: Progress | None = None,
-                note: str = "导入", owner: str = authority.SHARED) -> ImportReport:
-    """Check every row, then publish every changed item in one transaction.
+def import_rows(rows: list[Row], *, submitted_by=None, operator: str = "", dry_run: bool = False,
+                progress: Progress | None = None, note: str = "导入", owner: str = authority.SHARED,
+                file_name: str = "") -> ImportReport:
+    """Check every row, then import every changed item in one transaction.
     New items belong to `owner` (standards/authority.py); existing ones must.
 
-    Raises ImportRejected (nothing imported) when any row has a problem."""
-    from . import services
+    Who imports decides what happens (one of the two is required):
+    - `submitted_by`, a central admin in the admin: every changed item becomes a
+      version waiting for review in one ImportBatch; nothing is published until
+      another central admin approves the batch (standards/batches.py);
+    - `operator`, whoever ran the import_standards command (or the demo): the
+      versions are published directly, on a batch that names the operator.
 
-    report = ImportReport(total=len(rows), dry_run=dry_run)
+    Raises ImportRejected (nothing imported) when any row has a problem."""
+    from . import batches, services
+
+    report = ImportReport(total=len(rows), dry_run=dry_run, submitted=submitted_by is not None)
+    if not dry_run and (submitted_by is None) == (not operator):
+        raise ValueError("import_rows needs submitted_by (for review) or operator (direct), not both")
     good, report.problems = check(rows, owner)
     if report.problems:
         raise ImportRejected(report)
@@ -349,24 +453,35 @@ def import_rows(rows: list[Row], *, user=None, dry_run: bool = False, progress: 
             if progress:
                 progress(index, total, content["code"], outcome)
         return report
-    row = None
+    row = batch = None
     try:
         with transaction.atomic():
             for index, (row, content) in enumerate(good, 1):  # noqa: B007 (row names the failing row below)
                 outcome = outcome_of(content, items)
                 if outcome != UNCHANGED:
-                    _, changed = services.publish_content(content, user, note=note, owner=owner)
+                    if batch is None:  # only a file that changes something leaves a batch
+                        batch = batches.start(file_name=file_name, note=note, owner=owner,
+                                              submitted_by=submitted_by, operator=operator)
+                    if submitted_by is not None:
+                        changed = batches.submit_content(batch, content) is not None
+                    else:
+                        _, changed = services.publish_content(content, None, note=note, owner=owner, batch=batch)
                     outcome = outcome if changed else UNCHANGED
                 report.outcomes[content["code"]] = outcome
                 if progress:
                     progress(index, total, content["code"], outcome)
+            if batch is not None:
+                batch.outcomes = {code: o for code, o in report.outcomes.items() if o != UNCHANGED}
+                batch.save(update_fields=["outcomes"])
     except services.StandardsError as exc:  # raced by an admin between check and import
         report.outcomes.clear()
         report.problems = [Problem(row.number if row else None, row.code if row else "", "code", str(exc),
                                    where=row.where if row else "第 {n} 条")]
         raise ImportRejected(report) from None
+    report.batch = batch
     return report
 
 
 def import_file(path_or_file, name: str | None = None, **options) -> ImportReport:
+    options.setdefault("file_name", Path(name or str(getattr(path_or_file, "name", path_or_file))).name)
     return import_rows(read_file(path_or_file, name), **options)

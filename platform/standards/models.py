@@ -83,6 +83,9 @@ class StandardItemVersion(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set when the version came from an imported file (see ImportBatch).
+    batch = models.ForeignKey("ImportBatch", verbose_name="导入批次", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="versions")
 
     class Meta:
         verbose_name = "标准版本"
@@ -184,3 +187,50 @@ class PropagationTarget(models.Model):
 
     def __str__(self):
         return f"{self.propagation_id} → {self.point_id}：{self.get_status_display()}"
+
+
+class BatchStatus(models.TextChoices):
+    REVIEW = "review", "待审核"
+    PUBLISHED = "published", "已发布"
+    REJECTED = "rejected", "已退回"
+
+
+class ImportBatch(models.Model):
+    """One imported file and the versions it brought (four eyes for imports).
+
+    Uploaded in the admin, a file's versions wait for review as one batch:
+    another central admin publishes all of them at once or returns the whole
+    batch with a reason (its versions are then discarded; `outcomes` keeps
+    what it held). The `import_standards` command publishes directly and
+    records the operator who ran it.
+    """
+
+    file_name = models.CharField("文件名", max_length=255)
+    note = models.CharField("修订说明", max_length=300, blank=True)
+    status = models.CharField("状态", max_length=10, choices=BatchStatus.choices, default=BatchStatus.REVIEW)
+    outcomes = models.JSONField("事项", default=dict)  # code → "new" | "changed"
+    # In whose name the file was imported (standards/authority.py); only that
+    # county's central admins see and review the batch.
+    authority = models.CharField("所属区划", max_length=6, blank=True, db_index=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    operator = models.CharField("操作人（命令行）", max_length=150, blank=True)
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField("审核时间", null=True, blank=True)
+    review_note = models.CharField("审核意见", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "导入批次"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"导入批次 {self.pk}（{self.file_name}）"
+
+    @property
+    def submitter(self) -> str:
+        if self.uploaded_by_id:
+            return self.uploaded_by.username
+        return f"{self.operator}（命令行）" if self.operator else "—"

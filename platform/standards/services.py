@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import authority, propagation
 from . import content as elements
-from .models import StandardItem, StandardItemVersion, VersionStatus
+from .models import BatchStatus, StandardItem, StandardItemVersion, VersionStatus
 
 
 class StandardsError(Exception):
@@ -54,13 +54,21 @@ def create_item(raw: dict, user=None, note: str = "新建事项", *,
     return _add_version(_new_item(content["code"], owner), content, user, note)
 
 
-def _add_version(item: StandardItem, content: dict, user, note: str) -> StandardItemVersion:
+def _add_version(item: StandardItem, content: dict, user, note: str, batch=None) -> StandardItemVersion:
     """A new draft numbered after the item's last version (the caller holds the item)."""
     number = (item.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = StandardItemVersion(item=item, number=number, created_by=user, note=note)
+    version = StandardItemVersion(item=item, number=number, created_by=user, note=note, batch=batch)
     version.set_content(content)
     version.save()
     return version
+
+
+def _outside_pending_batch(version: StandardItemVersion) -> None:
+    """A version of an import batch under review is published or returned with
+    its whole batch (standards/batches.py), never alone."""
+    if version.batch_id and version.batch.status == BatchStatus.REVIEW:
+        raise StandardsError(f"第 {version.number} 版属于待审核的导入批次 {version.batch_id}"
+                             f"（{version.batch.file_name}），请在该批次页面整体审核发布或退回。")
 
 
 def open_draft(item: StandardItem) -> StandardItemVersion | None:
@@ -103,6 +111,7 @@ def discard_draft(version: StandardItemVersion, user=None) -> None:
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status == VersionStatus.PUBLISHED:
         raise StandardsError("已发布的版本不能删除。")
+    _outside_pending_batch(version)
     if version.number == 1 and not version.item.current_id:
         item = version.item
         version.delete()
@@ -131,6 +140,7 @@ def reject(version: StandardItemVersion, user=None, note: str = "") -> StandardI
     version = StandardItemVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.REVIEW:
         raise StandardsError("只有待审核的版本可以退回。")
+    _outside_pending_batch(version)
     if not note.strip():
         raise StandardsError("退回时请写明审核意见。")
     version.status = VersionStatus.DRAFT
@@ -152,6 +162,7 @@ def publish(version: StandardItemVersion, user=None, *, review: bool = True):
         raise StandardsError(f"第 {version.number} 版{version.get_status_display()}，需先提交审核才能发布。")
     if version.status == VersionStatus.PUBLISHED:
         raise StandardsError(f"第 {version.number} 版已经发布。")
+    _outside_pending_batch(version)
     if (review and settings.STANDARDS_FOUR_EYES and user is not None
             and version.submitted_by_id == user.pk):
         raise StandardsError("提交审核的人不能自己发布，请由另一位中心管理员审核发布。")
@@ -169,24 +180,35 @@ def publish(version: StandardItemVersion, user=None, *, review: bool = True):
 
 @transaction.atomic
 def publish_content(raw_or_content: dict, user=None, note: str = "导入", *,
-                    owner: str = authority.SHARED) -> tuple[StandardItemVersion, bool]:
-    """Importer's path: publish this content as the item's current version,
-    unless the current version already says exactly this (idempotent).
+                    owner: str = authority.SHARED, batch=None) -> tuple[StandardItemVersion, bool]:
+    """Operator's path (the import_standards command, the demo, tests): publish
+    this content as the item's current version, unless the current version
+    already says exactly this (idempotent). The admin's import goes through
+    `batches.submit_content` instead and waits for a second central admin.
     A new item belongs to `owner`; an existing one must already belong to it.
     Returns (current version, whether a new version was published)."""
     content = elements.normalize(raw_or_content)
+    item, same = import_target(content, owner)
+    if same is not None:
+        return same, False
+    version = _add_version(item, content, user, note, batch)
+    publish(version, user, review=False)
+    version.refresh_from_db()
+    return version, True
+
+
+def import_target(content: dict, owner: str) -> tuple[StandardItem, StandardItemVersion | None]:
+    """The item an imported record goes to, locked (created for a new code), and
+    its current version when that already says exactly this. Refuses an item of
+    another authority or one with an unpublished version in the way."""
     item = StandardItem.objects.select_for_update().filter(code=content["code"]).first()
     if item is not None:
         check_owner(item, owner)
     if item and item.current_id and item.current.content == content:
-        return item.current, False
+        return item, item.current
     if item is None:
-        item = _new_item(content["code"], owner)
-    else:
-        stale = open_draft(item)
-        if stale is not None:
-            raise StandardsError(f"{item.code} 有未发布的第 {stale.number} 版，请先处理后再导入。")
-    version = _add_version(item, content, user, note)
-    publish(version, user, review=False)
-    version.refresh_from_db()
-    return version, True
+        return _new_item(content["code"], owner), None
+    stale = open_draft(item)
+    if stale is not None:
+        raise StandardsError(f"{item.code} 有未发布的第 {stale.number} 版，请先处理后再导入。")
+    return item, None

@@ -5,13 +5,18 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from . import admin_views as views
+from . import import_views
 
 
 @hooks.register("register_admin_urls")
 def register_standards_urls():
     return [
         path("standards/", views.item_list, name="standards_list"),
-        path("standards/import/", views.import_upload, name="standards_import"),
+        path("standards/import/", import_views.import_upload, name="standards_import"),
+        path("standards/imports/", import_views.batch_list, name="standards_batches"),
+        path("standards/imports/<int:pk>/", import_views.batch_detail, name="standards_batch"),
+        path("standards/imports/<int:pk>/approve/", import_views.batch_approve, name="standards_batch_approve"),
+        path("standards/imports/<int:pk>/reject/", import_views.batch_reject, name="standards_batch_reject"),
         path("standards/export/", views.export, name="standards_export"),
         path("standards/items/<str:code>/", views.item_detail, name="standards_item"),
         path("standards/items/<str:code>/draft/", views.draft_new, name="standards_draft_new"),

@@ -138,7 +138,8 @@ def publish_catalogue_for_every_tier() -> int:
     for record in records:
         record["accept_tiers"] = list(TIERS)
     data = json.dumps(records, ensure_ascii=False).encode()
-    import_file(io.BytesIO(data), name="bench-search-catalogue.json", note="基准：全部层级可收件")
+    import_file(io.BytesIO(data), name="bench-search-catalogue.json", note="基准：全部层级可收件",
+                operator="bench_search")
     return len(records)
 
 
