@@ -59,8 +59,8 @@ def _send(point_id: int) -> None:
 
 def lock_point(point_id: int) -> None:
     """Until the end of the transaction, no one else indexes this point (nor
-    deletes it: delete_point takes this lock too, so a task never writes
-    documents of a point whose deletion is under way)."""
+    deletes it: a deletion takes this lock too, on tenants.hooks.point_deleting,
+    so a task never writes documents of a point whose deletion is under way)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_SPACE, point_id])
 
@@ -179,3 +179,15 @@ def forget_point(point: ServicePoint) -> None:
             backends.elastic.delete_point(point.schema_name)
         except BackendUnavailable:
             log.warning("search: Elasticsearch did not drop the documents of %s; run reindex", point.slug)
+
+
+def point_deleting(sender, point: ServicePoint, **kwargs) -> None:
+    """tenants.hooks.point_deleting, inside the deletion's transaction: the
+    point's lock until it commits, so no task writes its documents meanwhile."""
+    lock_point(point.pk)
+
+
+def point_deleted(sender, point: ServicePoint, **kwargs) -> None:
+    """tenants.hooks.point_deleted: its documents go from Elasticsearch (its
+    PostgreSQL rows went with the point's row)."""
+    forget_point(point)

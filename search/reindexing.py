@@ -79,3 +79,9 @@ def _reindex_some(points: list[ServicePoint], progress) -> dict:
         total += count
         progress(f"[{n}/{len(points)}] {point.slug}：{count} 个文档")
     return {"points": len(points), "documents": total, "index": None}
+
+
+def point_restored(sender, point: ServicePoint, log=print, **kwargs) -> None:
+    """tenants.hooks.point_restored: search documents are not archived; they
+    are rebuilt from the restored point's guides, with the import's progress."""
+    reindex(progress=log, points=[point])

@@ -5,7 +5,7 @@ import cms or search, yet making a point needs their parts (a Wagtail site,
 the adopted guides). So tenants sends these signals at the right moment and
 the apps above connect their receivers in their AppConfig.ready(). Receivers
 run synchronously, inside the caller's transaction: an error in one rolls the
-whole onboarding back, as before.
+whole onboarding (or deletion) back, as before.
 """
 from django.dispatch import Signal
 
@@ -18,3 +18,15 @@ point_schema_created = Signal()
 # template schema, just before it is dumped. Receivers delete what their data
 # migrations leave behind that no new point may have. Arguments: none.
 template_schema_migrated = Signal()
+
+# A point's lifecycle past creation (tenants.deletion, tenants.archive), sent
+# from public. Arguments: point.
+# point_deleting: inside the deletion's transaction, before any row goes
+# (search takes its per-point lock: no task writes documents meanwhile).
+point_deleting = Signal()
+# point_deleted: after the commit, the schema, rows and files gone (search
+# drops the point's documents from Elasticsearch).
+point_deleted = Signal()
+# point_restored: after an import committed; also `log`, the import's progress
+# callable (search rebuilds the point's documents from its restored guides).
+point_restored = Signal()

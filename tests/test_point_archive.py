@@ -23,9 +23,10 @@ from django_tenants.utils import tenant_context
 from wagtail.documents.models import Document
 from wagtail.models import Page
 
-from ops import archive_signing, shared_rows
-from ops.pointarchive import media_dir, schema_exists
+from search.models import SearchDocument, SearchLog
 from standards.models import Adoption
+from tenants.archive import shared_rows, signing
+from tenants.archive.format import media_dir, schema_exists
 from tenants.models import Domain, PointGroup, Role, ServicePoint
 
 PASSWORD = "pass-Word-2026"
@@ -65,6 +66,12 @@ def _can_edit(client_at, point, user, page_pk) -> bool:
     return client.get(f"/admin/pages/{page_pk}/edit/").status_code == 200
 
 
+def _found(client, q: str) -> list[str]:
+    response = client.get("/api/search", {"q": q})
+    assert response.status_code == 200
+    return [result["code"] for result in json.loads(response.content)["results"]]
+
+
 def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path):
     village = network.village
     home_pk, guide_pk, file_name = _furnish(village)
@@ -77,7 +84,13 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     point_pk, schema, host = village.pk, village.schema_name, village.primary_host
     adoptions = sorted(Adoption.objects.filter(point=village).values_list("item_id", "version_id"))
     assert adoptions  # onboarding adopted the village's catalogue
-    guide_code = Adoption.objects.filter(point=village).order_by("item__code").first().item.code
+    guide_item = Adoption.objects.filter(point=village).order_by("item__code").first().item
+    guide_code = guide_item.code
+    # A citizen finds the guide in the point's search (which logs the search).
+    network.index()
+    assert guide_code in _found(client_at(village), guide_item.current.name)
+    searches = list(SearchLog.objects.filter(point=village).values_list("query", flat=True))
+    assert searches
     group_ids = sorted(PointGroup.objects.filter(point=village).values_list("group_id", flat=True))
 
     archive = tmp_path / "village.tar.gz"
@@ -95,6 +108,8 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     assert client_at(village).get("/").status_code == 404
     assert not client_at(village).login(username=editor.username, password=PASSWORD)
     assert not Adoption.objects.filter(point_id=point_pk).exists()
+    # Its search documents went too (search on tenants.hooks.point_deleting / point_deleted).
+    assert not SearchDocument.objects.filter(point_id=point_pk).exists()
 
     out = io.StringIO()
     call_command("import_point", str(archive), stdout=out)
@@ -113,6 +128,10 @@ def test_export_delete_import_brings_the_point_back(network, client_at, tmp_path
     # Its catalogue is back: the same items at the same versions, and their guides.
     assert sorted(Adoption.objects.filter(point=village).values_list("item_id", "version_id")) == adoptions
     assert client_at(village).get(f"/items/{guide_code}/").status_code == 200
+    # Search finds it again (documents rebuilt on tenants.hooks.point_restored), and
+    # the point's search statistics came back with it (rows search registers for export).
+    assert list(SearchLog.objects.filter(point=village).values_list("query", flat=True)) == searches
+    assert guide_code in _found(client_at(village), guide_item.current.name)
     # Staff hold their roles again: editor and the township's admin edit, the clerk signs in.
     assert _can_edit(client_at, village, editor, guide_pk)
     assert _can_edit(client_at, village, town_admin, guide_pk)
@@ -200,7 +219,8 @@ def test_a_point_with_points_below_it_is_not_deleted(network):
 
 def test_every_shared_table_pointing_at_a_point_is_declared_for_export(monkeypatch):
     assert shared_rows.undeclared_point_references() == [], (
-        "add these to ops/shared_rows.py SHARED_ROWS (or NOT_EXPORTED with a reason)")
+        "declare these in tenants/archive/shared_rows.py SHARED_ROWS, or from the app's AppConfig.ready() "
+        "with shared_rows.register(...) (or register_not_exported(model, reason))")
     # The guard notices a table left out.
     monkeypatch.setattr(shared_rows, "SHARED_ROWS",
                         [e for e in shared_rows.SHARED_ROWS if e.model != "tenants.Domain"])
@@ -232,11 +252,11 @@ def _rewrite(archive: Path, target: Path, *, sql=None, manifest=None, shared=Non
     if manifest:
         data = manifest(data)
     members["manifest.json"] = json.dumps(data, ensure_ascii=False, indent=1).encode()
-    members.pop(archive_signing.SIGNATURE_MEMBER)
+    members.pop(signing.SIGNATURE_MEMBER)
     if signature is not None:
-        members[archive_signing.SIGNATURE_MEMBER] = signature
+        members[signing.SIGNATURE_MEMBER] = signature
     elif not unsigned:
-        members[archive_signing.SIGNATURE_MEMBER] = archive_signing.sign(
+        members[signing.SIGNATURE_MEMBER] = signing.sign(
             members["manifest.json"], key.encode() if key else None)
     with tarfile.open(target, "w:gz") as out:
         for name, content in members.items():
@@ -254,7 +274,7 @@ def _one_byte_changed(sql: str) -> str:
 
 def _signature(archive: Path) -> bytes:
     with tarfile.open(archive) as tar:
-        return tar.extractfile(archive_signing.SIGNATURE_MEMBER).read()
+        return tar.extractfile(signing.SIGNATURE_MEMBER).read()
 
 
 def _refused(archive: Path, match: str, *args: str) -> None:
@@ -311,7 +331,7 @@ def test_an_archive_changed_after_export_or_signed_with_another_key_is_refused(n
     assert ServicePoint.objects.filter(slug=village.slug).exists()
     again = tmp_path / "again.tar.gz"
     call_command("export_point", village.slug, "-o", str(again), stdout=io.StringIO())
-    assert _signature(again) == archive_signing.sign(_manifest_bytes(again), KEY.encode())
+    assert _signature(again) == signing.sign(_manifest_bytes(again), KEY.encode())
 
 
 def _manifest_bytes(archive: Path) -> bytes:

@@ -30,7 +30,7 @@ SHARED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "ops",  # probes, metrics, per-point export and import
+    "ops",  # probes, metrics, JSON logs, hosts from domains
 ]
 # Wagtail lives only in tenant schemas: with its tables in public, a table
 # missing from a tenant schema would silently fall through to public's.
@@ -171,7 +171,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# --- Point archives (ops.pointarchive, ops.archive_signing) ---------------------
+# --- Point archives (tenants.archive, tenants.archive.signing) -----------------
 # export_point signs with YIMEN_ARCHIVE_KEY; import_point also accepts the
 # fallbacks (comma-separated, previous keys during a rotation). Empty: a key
 # derived from SECRET_KEY (and SECRET_KEY_FALLBACKS), fit for development only.

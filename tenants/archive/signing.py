@@ -22,6 +22,9 @@ from django.utils.crypto import salted_hmac
 
 ALGORITHM = "hmac-sha256"
 SIGNATURE_MEMBER = "manifest.sig"
+# Names the module archives were first signed in (ops.pointarchive): with no
+# YIMEN_ARCHIVE_KEY the key is derived with this salt, so a new salt would
+# make every archive signed so far fail to verify. A constant, not a path.
 _SALT = "yimen.ops.pointarchive"
 
 

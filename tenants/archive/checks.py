@@ -1,7 +1,7 @@
 """What a point archive may restore: its own point, under that point's schema,
 with shared rows of that point only.
 
-Run after the signature and checksums (ops.pointarchive.read_archive) and
+Run after the signature and checksums (format.read_archive) and
 before anything is written: a signed archive is one the operators made, and
 these checks hold even so, so that a wrong or crafted archive cannot
 overwrite another point (a schema of another name) or hand out roles
@@ -17,7 +17,7 @@ from tenants.models import ServicePoint
 from tenants.onboarding import schema_name_for
 from tenants.roles import roles_for_tier
 
-from .archive_errors import ArchiveError
+from .errors import ArchiveError
 from .shared_rows import SHARED_ROWS
 
 

@@ -3,7 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.pointarchive import ArchiveError, import_point
+from tenants.archive.errors import ArchiveError
+from tenants.archive.restore import import_point
 
 
 class Command(BaseCommand):

@@ -4,7 +4,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ops.pointarchive import ArchiveError, export_point, verify_archive
+from tenants.archive.errors import ArchiveError
+from tenants.archive.export import export_point
+from tenants.archive.format import verify_archive
 
 
 class Command(BaseCommand):

@@ -1,7 +1,8 @@
 """manage.py delete_point <slug> --confirm <slug>: drop a point's schema, shared rows and files."""
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.pointarchive import ArchiveError, delete_point
+from tenants.archive.errors import ArchiveError
+from tenants.deletion import delete_point
 
 
 class Command(BaseCommand):
