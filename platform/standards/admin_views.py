@@ -24,7 +24,6 @@ from django.views.decorators.http import require_POST
 
 from tenants import access
 from tenants.links import point_url
-from tenants.models import Role, Tier
 
 from . import authority, exporting, services
 from . import content as elements
@@ -50,12 +49,6 @@ STATUS_FILTERS = {
 }
 
 
-def may_manage_standards(user, point) -> bool:
-    """Central admins, at their county point only."""
-    return (point is not None and getattr(point, "pk", None) is not None and point.tier == Tier.COUNTY
-            and Role.CENTRAL_ADMIN in access.roles_held_at(user, point))
-
-
 class Refused(Exception):
     """Not this county's to see (404) or to change (403); the message is shown as is."""
 
@@ -72,7 +65,7 @@ def _denied(request, message: str, status: int):
 def central_admin_only(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        if not may_manage_standards(request.user, getattr(request, "point", None)):
+        if not access.may_manage_standards(request.user, getattr(request, "point", None)):
             return _denied(request, DENIED, 403)
         try:
             return view(request, *args, **kwargs)

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
+from tenants.scope import PointOwnedQuerySet
+
 from . import authority
 
 
@@ -125,6 +127,8 @@ class Adoption(models.Model):
     item = models.ForeignKey(StandardItem, on_delete=models.PROTECT, related_name="adoptions")
     version = models.ForeignKey(StandardItemVersion, on_delete=models.PROTECT, related_name="adoptions")
     adopted_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PointOwnedQuerySet.as_manager()  # reads go through tenants.scope
 
     class Meta:
         verbose_name = "采用"

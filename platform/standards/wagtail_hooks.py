@@ -4,6 +4,8 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from tenants import access
+
 from . import admin_views as views
 from . import import_views
 
@@ -34,7 +36,7 @@ def register_standards_urls():
 
 class StandardsMenuItem(MenuItem):
     def is_shown(self, request):
-        return views.may_manage_standards(request.user, getattr(request, "point", None))
+        return access.may_manage_standards(request.user, getattr(request, "point", None))
 
 
 @hooks.register("register_admin_menu_item")
