@@ -226,6 +226,7 @@ STANDARDS_FOUR_EYES = env.flag("YIMEN_STANDARDS_FOUR_EYES", default=True)
 STANDARDS_PROPAGATION_BATCH = int(env.get("YIMEN_PROPAGATION_BATCH", "25"))
 # A queue of its own lets a county give fan-out its own workers (default: the common queue).
 STANDARDS_PROPAGATION_QUEUE = env.get("YIMEN_PROPAGATION_QUEUE", "celery")
+
 # Set only by `python3 infra/yimen.py demo`: load_demo_network makes accounts
 # with a published password and refuses to run without it (and DEBUG).
 YIMEN_DEMO = env.flag("YIMEN_DEMO")
