@@ -27,7 +27,8 @@ def reindex(progress=print, points=None) -> dict:
         return _reindex_some(list(points), progress)
     points = list(ServicePoint.objects.real().order_by("pk"))
     use_elastic = backends.elastic_enabled()
-    new_index, old_indexes = None, []
+    new_index: str | None = None  # set exactly when Elasticsearch is in use
+    old_indexes: list[str] = []
     if use_elastic:
         old_indexes = backends.elastic.current_indexes()
         new_index = backends.elastic.create_index()
@@ -40,7 +41,7 @@ def reindex(progress=print, points=None) -> dict:
         for n, point in enumerate(points, start=1):
             with transaction.atomic():
                 count, _gone = indexing.rebuild_point(point)  # takes the point's lock until commit
-                if use_elastic:
+                if new_index is not None:
                     docs = indexing.stored(SearchDocument.objects.filter(point_id=point.pk))
                     # No refresh per point: the new index is refreshed once, before the alias moves.
                     backends.elastic.write(docs, [], indexes=[new_index], refresh=False)
@@ -49,11 +50,11 @@ def reindex(progress=print, points=None) -> dict:
                 progress(f"[{n}/{len(points)}] {point.slug}：{count} 个文档（累计 {total}，"
                          f"{time.monotonic() - started:.1f} 秒）")
     except Exception:
-        if use_elastic:  # back to the old index alone; the half-built one goes
+        if new_index is not None:  # back to the old index alone; the half-built one goes
             ElasticIndexState.objects.filter(alias=alias()).update(write_indexes=old_indexes)
             call(client().indices.delete, index=new_index, ignore_unavailable=True)
         raise
-    if use_elastic:
+    if new_index is not None:
         call(client().indices.refresh, index=new_index)
         actions = [{"remove": {"index": old, "alias": alias()}} for old in old_indexes]
         call(client().indices.update_aliases, actions=[*actions, {"add": {"index": new_index, "alias": alias()}}])

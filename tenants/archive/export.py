@@ -21,7 +21,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from tenants.models import ServicePoint
-from tenants.schema_template import pg_dump_binary
+from tenants.schema_template import pg_dump_binary, pg_dump_connection
 
 from . import signing
 from .errors import ArchiveError
@@ -104,13 +104,10 @@ def export_point(slug: str, destination: Path, *, log=print) -> dict:
 
 
 def _dump_schema(schema: str, snapshot: str) -> str:
-    db: dict[str, Any] = settings.DATABASES["default"]
-    env = {**os.environ, "PGPASSWORD": db.get("PASSWORD") or ""}
+    connect, env = pg_dump_connection()
     result = subprocess.run(
         [pg_dump_binary(), "--schema", schema, "--snapshot", snapshot, "--no-owner", "--no-privileges",
-         "--no-comments", "--inserts", "--rows-per-insert=500", "--quote-all-identifiers",
-         "-h", db.get("HOST") or "127.0.0.1", "-p", str(db.get("PORT") or 5432),
-         "-U", db.get("USER") or "postgres", db["NAME"]],
+         "--no-comments", "--inserts", "--rows-per-insert=500", "--quote-all-identifiers", *connect],
         capture_output=True, text=True, env=env,
     )
     if result.returncode != 0:
