@@ -147,10 +147,10 @@ def item_detail(request, code: str):
     versions = list(item.versions.order_by("-number")
                     .select_related("created_by", "submitted_by", "published_by"))
     # A shared item's propagations reach other counties' points: not shown here.
-    runs = list(Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at")
-                if editable else [])
-    for run in runs:
-        run.progress = fanout.progress(run)
+    runs = []  # (propagation, its progress)
+    if editable:
+        for run in Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at"):
+            runs.append((run, fanout.progress(run)))
     draft = services.open_draft(item)
     return TemplateResponse(request, "standards/admin/item.html", {
         "item": item, "versions": versions, "runs": runs, "draft": draft, "editable": editable,
@@ -277,8 +277,8 @@ def reject(request, pk: int):
     version = _version(request, pk, edit=True)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("review_note", []):
-            messages.error(request, error)
+        for error in form.errors.get("review_note", []):  # messages (an ErrorList yields text)
+            messages.error(request, str(error))
         return redirect("standards_version", pk=version.pk)
     try:
         services.reject(version, request.user, note=form.cleaned_data["review_note"])
@@ -335,7 +335,7 @@ def diff(request, code: str):
         except (TypeError, ValueError):
             return default
 
-    current = item.current.number if item.current_id else numbers[-1]
+    current = item.current.number if item.current is not None else numbers[-1]
     new_n = pick("to", numbers[-1])
     old_n = pick("from", current if current != new_n else (numbers[-2] if len(numbers) > 1 else new_n))
     if old_n not in versions or new_n not in versions:
@@ -369,12 +369,14 @@ def propagation_detail(request, pk: int):
     if status in TargetStatus.values:
         targets = targets.filter(status=status)
     running = run.status == PropagationStatus.RUNNING
-    trouble, targets = list(trouble), list(targets[:500])
-    for target in trouble + targets:
-        target.guide_url = point_url(request, target.point, f"/items/{run.version.code}/")
+
+    def with_guide(rows) -> list[tuple[PropagationTarget, str]]:
+        """(target, the address of the item's guide at its point)"""
+        return [(target, point_url(request, target.point, f"/items/{run.version.code}/")) for target in rows]
+
     return TemplateResponse(request, "standards/admin/propagation.html", {
         "run": run, "version": run.version, "item": run.version.item, "progress": progress,
-        "trouble": trouble, "targets": targets, "status": status, "running": running,
+        "trouble": with_guide(trouble), "targets": with_guide(targets[:500]), "status": status, "running": running,
         "refresh": REFRESH_SECONDS if running else None,
         "statuses": [(s, label, progress.get(s, 0)) for s, label in TargetStatus.choices],
     })

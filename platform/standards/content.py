@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -218,7 +219,7 @@ def _materials(raw, err) -> list[dict]:
         def merr(key, message, n=n):
             err("materials", f"第 {n} 项{MATERIAL_LABELS.get(key, key)}{message}")
 
-        item = {
+        item: dict[str, Any] = {
             "name": _text(m, "name", merr, max_len=200),
             "required": _bool(m, "required", merr, default=True),
             "form": _choice(m, "form", merr, MATERIAL_FORMS),
@@ -264,7 +265,7 @@ def normalize(raw: dict) -> dict:
         err("code", f"“{code}”格式不对，应为 YM-<部门3位>-<类型2位>-<3位序号>，如 YM-GAJ-QR-001。")
     target = raw.get("target", "")
     target_list = _texts({"target": target}, "target", err, required=True, allowed=TARGETS)
-    content = {
+    content: dict[str, Any] = {
         "code": code,
         "name": _text(raw, "name", err, max_len=100),
         "aliases": _texts(raw, "aliases", err),

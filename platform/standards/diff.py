@@ -16,8 +16,9 @@ would see it, for places that show a plain two-column table.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .content import LABELS, MATERIAL_LABELS, TIER_LABELS
 
@@ -41,7 +42,7 @@ class RowChange:
     key: str  # what the row is (a material's name, a question, a list entry)
     old: str = ""
     new: str = ""
-    details: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
+    details: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (label, old, new)
 
     @property
     def op_label(self) -> str:
@@ -55,8 +56,9 @@ class FieldChange:
     kind: str  # "text" | "list" | "materials" | "faq" | "value"
     old: object
     new: object
-    segments: list[Segment] = field(default_factory=list)
-    rows: list[RowChange] = field(default_factory=list)
+    # dataclasses.field: a plain `field` would be FieldChange.field, the name above.
+    segments: list[Segment] = dataclasses.field(default_factory=list)
+    rows: list[RowChange] = dataclasses.field(default_factory=list)
 
     @property
     def old_text(self) -> str:

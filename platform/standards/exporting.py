@@ -127,9 +127,9 @@ def build_workbook(records: list[dict]) -> Workbook:
                         ("decide_tier", [elements.TIER_LABELS[t] for t in elements.DECIDE_TIERS]),
                         ("park_delegable", ("是", "否"))):
         _choices(items, ITEM_COLUMNS.index(key) + 1, values, len(contents))
-    for key, values in (("form", elements.MATERIAL_FORMS), ("source", elements.MATERIAL_SOURCES),
-                        ("required", ("是", "否"))):
-        _choices(materials, MATERIAL_COLUMNS.index(key) + 1, values, materials.max_row)
+    for key, allowed in (("form", elements.MATERIAL_FORMS), ("source", elements.MATERIAL_SOURCES),
+                         ("required", ("是", "否"))):
+        _choices(materials, MATERIAL_COLUMNS.index(key) + 1, allowed, materials.max_row)
     _help_sheet(book)
     return book
 

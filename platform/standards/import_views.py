@@ -185,8 +185,8 @@ def batch_reject(request, pk: int):
     batch = _batch(request, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        for error in form.errors.get("review_note", []):
-            messages.error(request, error)
+        for error in form.errors.get("review_note", []):  # messages (an ErrorList yields text)
+            messages.error(request, str(error))
         return redirect("standards_batch", pk=batch.pk)
     try:
         batches.reject(batch, request.user, form.cleaned_data["review_note"])

@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -236,7 +237,7 @@ def _split(value) -> list[str]:
     return [v.strip() for v in _SPLIT.split(str(value)) if v.strip()]
 
 
-def _legal(value) -> list[dict] | str:
+def _legal(value) -> list[dict]:
     entries = []
     for line in str(value or "").split("\n"):
         law, _, text = line.partition(exporting.LEGAL_TEXT_SEPARATOR)
@@ -248,7 +249,7 @@ def _legal(value) -> list[dict] | str:
 
 
 def _item_from_cells(cells: dict) -> dict:
-    raw = {}
+    raw: dict[str, Any] = {}
     for key, value in cells.items():
         if key in ("accept_tiers",):
             raw[key] = [_TIER_BY_LABEL.get(v, v) for v in _split(value)]
@@ -405,7 +406,8 @@ def check(rows: list[Row], owner: str = authority.SHARED) -> tuple[list[tuple[Ro
                                     f"该事项属于{authority.label(item.authority)}，"
                                     f"不能以{authority.label(owner)}的名义导入。", where=row.where))
             continue
-        if content["code"] in blocked and not (item and item.current_id and item.current.content == content):
+        if content["code"] in blocked and not (item is not None and item.current is not None
+                                                 and item.current.content == content):
             problems.append(Problem(row.number, row.code, "code",
                                     f"该事项有未发布的第 {blocked[content['code']]} 版（草稿或待审核），"
                                     "请先在事项标准库中发布或撤回它再导入。", where=row.where))
@@ -415,7 +417,7 @@ def check(rows: list[Row], owner: str = authority.SHARED) -> tuple[list[tuple[Ro
 
 def outcome_of(content: dict, items: dict[str, StandardItem]) -> str:
     item = items.get(content["code"])
-    if item is None or not item.current_id:
+    if item is None or item.current is None:
         return NEW
     return UNCHANGED if item.current.content == content else CHANGED
 

@@ -235,6 +235,6 @@ class ImportBatch(models.Model):
 
     @property
     def submitter(self) -> str:
-        if self.uploaded_by_id:
+        if self.uploaded_by is not None:
             return self.uploaded_by.username
         return f"{self.operator}（命令行）" if self.operator else "—"

@@ -66,7 +66,7 @@ def _add_version(item: StandardItem, content: dict, user, note: str, batch=None)
 def _outside_pending_batch(version: StandardItemVersion) -> None:
     """A version of an import batch under review is published or returned with
     its whole batch (standards/batches.py), never alone."""
-    if version.batch_id and version.batch.status == BatchStatus.REVIEW:
+    if version.batch is not None and version.batch.status == BatchStatus.REVIEW:
         raise StandardsError(f"第 {version.number} 版属于待审核的导入批次 {version.batch_id}"
                              f"（{version.batch.file_name}），请在该批次页面整体审核发布或退回。")
 
@@ -85,6 +85,8 @@ def start_draft(item: StandardItem, user=None, note: str = "") -> StandardItemVe
         raise StandardsError(f"{item.code} 已有未发布的第 {existing.number} 版（{existing.get_status_display()}），"
                              "请先完成或撤回它。")
     base = item.current or item.versions.order_by("-number").first()
+    if base is None:  # an item is created with its first version (_new_item, then _add_version)
+        raise StandardsError(f"{item.code} 还没有任何版本，无法起草新版本。")
     return _add_version(item, dict(base.content), user, note)
 
 
@@ -167,7 +169,7 @@ def publish(version: StandardItemVersion, user=None, *, review: bool = True):
             and version.submitted_by_id == user.pk):
         raise StandardsError("提交审核的人不能自己发布，请由另一位中心管理员审核发布。")
     item = StandardItem.objects.select_for_update().get(pk=version.item_id)
-    if item.current_id and item.current.number > version.number:
+    if item.current is not None and item.current.number > version.number:
         raise StandardsError(f"已有更新的第 {item.current.number} 版在用，不能发布旧版本。")
     version.status = VersionStatus.PUBLISHED
     version.published_by = user
@@ -204,7 +206,7 @@ def import_target(content: dict, owner: str) -> tuple[StandardItem, StandardItem
     item = StandardItem.objects.select_for_update().filter(code=content["code"]).first()
     if item is not None:
         check_owner(item, owner)
-    if item and item.current_id and item.current.content == content:
+    if item is not None and item.current is not None and item.current.content == content:
         return item, item.current
     if item is None:
         return _new_item(content["code"], owner), None
