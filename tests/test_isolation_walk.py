@@ -645,21 +645,6 @@ def walked(django_db_setup, django_db_blocker):
     return findings, count, controls
 
 
-# Leaks this walk finds in today's code, each a case of its own below (strict:
-# the day one is closed, its case fails until its mark is removed).
-KNOWN_LEAKS = {
-    # Wagtail's privacy form offers Group.objects.all() (wagtail/admin/forms/
-    # view_restrictions.py, BaseViewRestrictionForm.__init__): groups are shared
-    # rows, so a point's admin sees the role groups of every point of the cell,
-    # named after their slugs, and could restrict a page to another county's group.
-    "page privacy lists every point's role groups": re.compile(r"^/admin/pages/\d+/privacy/$"),
-}
-
-
-def _known(finding) -> bool:
-    return any(pattern.match(finding[1]) for pattern in KNOWN_LEAKS.values())
-
-
 def _report(findings, count) -> str:
     return f"{len(findings)} findings in {count} requests:\n" + "\n".join(
         f"  {actor} GET {url} → {status}: {what} {detail}" for actor, url, status, what, detail in findings)
@@ -674,13 +659,4 @@ def test_the_markers_are_there_to_be_found(walked):
 def test_no_url_of_point_a_shows_anything_of_point_b(walked):
     findings, count, controls = walked
     assert count > 1500
-    findings = [f for f in findings if not _known(f)]
     assert not findings, _report(findings, count)
-
-
-@pytest.mark.parametrize("leak", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=name))
-                                  for name in KNOWN_LEAKS])
-def test_known_leak_is_closed(walked, leak):
-    findings, count, controls = walked
-    found = [f for f in findings if KNOWN_LEAKS[leak].match(f[1])]
-    assert not found, _report(found, count)
