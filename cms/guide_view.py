@@ -14,7 +14,7 @@ import math
 import segno
 from django.http import HttpResponse
 
-from standards import content as elements
+from standards import elements
 from standards.models import Adoption
 from tenants import scope
 from tenants.geo import distance_km

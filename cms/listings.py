@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import quote
 
-from standards import content as elements
+from standards import elements
 
 from .models import ItemGuidePage
 

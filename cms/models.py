@@ -17,7 +17,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, Revision
 from wagtail.search import index
 
-from standards import content as elements
+from standards import elements
 
 
 class HomePage(RoutablePageMixin, Page):

@@ -20,7 +20,7 @@ from wagtail.models import Page, PageLogEntry, Revision
 from wagtail.search.backends import get_search_backend
 
 from standards import adoptions
-from standards.content import LABELS
+from standards.elements import LABELS
 from standards.models import StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
 

@@ -10,7 +10,7 @@ import json
 
 from cms.listings import effective_content, guide_path
 from cms.models import ItemGuidePage
-from standards import content as elements
+from standards import elements
 from tenants.models import ServicePoint
 
 from . import analysis

@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from standards import content as elements
+from standards import elements
 
 SCOPES = ("point", "network")
 MAX_PAGE = 100

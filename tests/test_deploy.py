@@ -2,8 +2,8 @@
 brought up to date and end identical to the others."""
 from django.db import connection
 
-from tenants.catalog import catalog_differences, schema_catalog
 from tenants.deploy import deploy_points, pending_by_schema
+from tenants.schema_catalog import catalog_differences, schema_catalog
 
 
 def _unapply_last_wagtail_migration(schema):

@@ -4,9 +4,9 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
-from tenants.catalog import catalog_differences, schema_catalog
 from tenants.models import Domain, PointGroup, ServicePoint
 from tenants.onboarding import AdminSpec, OnboardingError, PointSpec, onboard_point
+from tenants.schema_catalog import catalog_differences, schema_catalog
 from tenants.schema_template import create_schema_from_template, migrate_fresh_schema
 
 

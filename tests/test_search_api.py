@@ -77,7 +77,7 @@ def test_results_carry_badges_department_and_highlight(indexed, client_at):
     from standards.models import StandardItem
 
     content = StandardItem.objects.get(code=first["code"]).current.content
-    from standards import content as elements
+    from standards import elements
 
     assert first["badges"] == [b.label for b in elements.badges(content)]
 

@@ -25,9 +25,7 @@ from django.views.decorators.http import require_POST
 from tenants import access
 from tenants.links import point_url
 
-from . import authority, exporting, services
-from . import content as elements
-from . import propagation as fanout
+from . import authority, elements, exporting, propagation, services
 from .diff import diff_versions
 from .forms import DraftEditor, RejectForm
 from .models import (
@@ -150,7 +148,7 @@ def item_detail(request, code: str):
     runs = []  # (propagation, its progress)
     if editable:
         for run in Propagation.objects.filter(version__item=item).select_related("version").order_by("-started_at"):
-            runs.append((run, fanout.progress(run)))
+            runs.append((run, propagation.progress(run)))
     draft = services.open_draft(item)
     return TemplateResponse(request, "standards/admin/item.html", {
         "item": item, "versions": versions, "runs": runs, "draft": draft, "editable": editable,
@@ -362,7 +360,7 @@ def _run(request, pk: int) -> Propagation:
 @central_admin_only
 def propagation_detail(request, pk: int):
     run = _run(request, pk)
-    progress = fanout.progress(run)
+    progress = propagation.progress(run)
     status = request.GET.get("status", "")
     targets = PropagationTarget.objects.filter(propagation=run).select_related("point").order_by("point__region_code")
     trouble = targets.filter(status__in=[TargetStatus.CONFLICT, TargetStatus.FAILED])
@@ -386,7 +384,7 @@ def propagation_detail(request, pk: int):
 @require_POST
 def propagation_retry(request, pk: int):
     run = _run(request, pk)
-    count = fanout.retry_failed(run)
+    count = propagation.retry_failed(run)
     messages.success(request, f"已重新推送 {count} 个失败的服务点。" if count else "没有失败的服务点。")
     return redirect("standards_propagation", pk=run.pk)
 

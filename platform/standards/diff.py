@@ -1,7 +1,7 @@
 """A readable difference between two versions of a standard item.
 
 `diff_versions(old_content, new_content)` lists, element by element in guide
-order (content.LABELS), what changed:
+order (elements.LABELS), what changed:
 
 - text elements (conditions, fees, …) carry `segments`: the new text cut into
   equal / inserted / deleted runs, so a page can mark insertions and deletions
@@ -20,7 +20,7 @@ import dataclasses
 import difflib
 from dataclasses import dataclass
 
-from .content import LABELS, MATERIAL_LABELS, TIER_LABELS
+from .elements import LABELS, MATERIAL_LABELS, TIER_LABELS
 
 LIST_FIELDS = ("aliases", "themes", "accept_tiers", "steps", "delivery")
 TEXT_FIELDS = ("name", "conditions", "quantity_limit", "fee", "fee_basis", "fee_waiver", "visit_reason",

@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from . import content as elements
+from . import elements
 from .models import StandardItem
 
 ITEMS_SHEET = "事项"

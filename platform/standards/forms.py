@@ -1,5 +1,5 @@
 """The draft editor: one form for the item's elements, a formset for its
-materials and one for its FAQ. The rules are `content.normalize`'s, so the
+materials and one for its FAQ. The rules are `elements.normalize`'s, so the
 admin and the importer accept and refuse the same things; its problems are put
 next to the fields they concern.
 """
@@ -9,7 +9,7 @@ import re
 
 from django import forms
 
-from . import content as elements
+from . import elements
 
 LIST_FIELDS = ("aliases", "steps")
 TEXTAREAS = ("conditions", "quantity_limit", "fee", "fee_basis", "fee_waiver", "visit_reason")

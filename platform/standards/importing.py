@@ -29,8 +29,7 @@ from typing import Any
 
 from django.db import transaction
 
-from . import authority, exporting
-from . import content as elements
+from . import authority, elements, exporting
 from .models import ImportBatch, StandardItem, VersionStatus
 
 Progress = Callable[[int, int, str, str], None]  # (index, total, code, outcome)

@@ -13,8 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from . import authority, propagation
-from . import content as elements
+from . import authority, elements, propagation
 from .models import BatchStatus, StandardItem, StandardItemVersion, VersionStatus
 
 

@@ -21,9 +21,9 @@ def main() -> None:
 
     from cms.site_setup import install_point_site
     from tenants import roles
-    from tenants.catalog import catalog_differences, schema_catalog
     from tenants.models import Domain, PointStatus, ServicePoint
     from tenants.onboarding import PointSpec, onboard_point, schema_name_for
+    from tenants.schema_catalog import catalog_differences, schema_catalog
 
     print(f"machine: {machine()}")
     call_command("deploy_points", verbosity=0)

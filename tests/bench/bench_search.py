@@ -130,8 +130,8 @@ def point_specs(n: int):
 
 
 def publish_catalogue_for_every_tier() -> int:
-    from standards.content import TIERS
     from standards.demo import catalogue_records
+    from standards.elements import TIERS
     from standards.importing import import_file
 
     records = catalogue_records()
