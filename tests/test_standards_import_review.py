@@ -290,7 +290,7 @@ def test_uploads_are_capped_before_a_workbook_is_read(network, admins, make_item
     import openpyxl.xml
     from openpyxl.xml import functions
 
-    from standards import importing
+    from standards import import_readers
     from standards.models import ImportBatch
 
     a, _, _, _ = admins
@@ -323,11 +323,11 @@ def test_uploads_are_capped_before_a_workbook_is_read(network, admins, make_item
     # Rows and cells are also counted while streaming, for sheets that declare no size
     # (limits lowered here so that the file stays small).
     undeclared = rezip(good, lambda name, data: re.sub(rb'<dimension ref="[^"]+"\s*/>', b"", data))
-    monkeypatch.setattr(importing, "MAX_ROWS", 1)
+    monkeypatch.setattr(import_readers, "MAX_ROWS", 1)
     page = upload(a, "rows.xlsx", undeclared)
     assert "「申请材料」表超过上限 1 行" in problems_of(page)
-    monkeypatch.setattr(importing, "MAX_ROWS", 50_000)
-    monkeypatch.setattr(importing, "MAX_CELLS", 20)
+    monkeypatch.setattr(import_readers, "MAX_ROWS", 50_000)
+    monkeypatch.setattr(import_readers, "MAX_CELLS", 20)
     page = upload(a, "cells.xlsx", undeclared)
     assert "工作簿中填写的单元格超过 20 个，未导入" in problems_of(page)
     monkeypatch.undo()

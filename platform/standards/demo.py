@@ -17,7 +17,8 @@ def load_demo_catalogue(progress=print, owner: str = "") -> int:
     """Publish every demo item whose current version differs (idempotent, all or nothing,
     through the importer); returns how many changed. The items belong to `owner`
     (standards/authority.py): the demo county for the demo, the whole cell ("") for tests."""
-    from .importing import UNCHANGED, import_file
+    from .import_report import UNCHANGED
+    from .importing import import_file
 
     def step(index: int, total: int, code: str, outcome: str) -> None:
         if index % 50 == 0 or index == total:

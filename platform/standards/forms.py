@@ -30,7 +30,7 @@ def legal_lines(entries) -> str:
 
 
 def parse_legal_lines(text: str) -> list[dict]:
-    from .importing import _legal
+    from .import_readers import _legal
 
     return _legal(text)
 
@@ -218,7 +218,7 @@ class ImportUploadForm(forms.Form):
     note = forms.CharField(label="修订说明", max_length=300, initial="导入", required=False)
 
     def clean_file(self):
-        from .importing import MAX_FILE_BYTES
+        from .import_readers import MAX_FILE_BYTES
 
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith((".json", ".xlsx")):

@@ -22,7 +22,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_POST
 
-from . import authority, batches, importing, services
+from . import authority, batches, import_report, importing, services
 from .admin_views import Refused, central_admin_only
 from .diff import diff_versions
 from .forms import ImportUploadForm, RejectForm
@@ -78,7 +78,7 @@ def import_upload(request):
         path, name, note = stored
         try:
             report = importing.import_file(path, name, submitted_by=request.user, note=note, owner=owner)
-        except importing.ImportRejected as exc:
+        except import_report.ImportRejected as exc:
             report = exc.report
             messages.error(request, f"{name} 有 {len(report.problems)} 个问题，未导入任何事项。")
         else:
@@ -100,7 +100,7 @@ def import_upload(request):
                 out.write(chunk)
         try:
             report = importing.import_file(path, upload.name, dry_run=True, owner=owner)
-        except importing.ImportRejected as exc:
+        except import_report.ImportRejected as exc:
             report = exc.report
             path.unlink(missing_ok=True)
         else:
@@ -108,8 +108,8 @@ def import_upload(request):
                                             "note": form.cleaned_data.get("note") or "导入"}
     return TemplateResponse(request, "standards/admin/import.html", {
         "form": form, "report": report,
-        "changed": [c for c, o in (report.outcomes.items() if report else []) if o != importing.UNCHANGED],
-        "outcome_labels": importing.OUTCOME_LABELS,
+        "changed": [c for c, o in (report.outcomes.items() if report else []) if o != import_report.UNCHANGED],
+        "outcome_labels": import_report.OUTCOME_LABELS,
         "pending": _batches(request).filter(status=BatchStatus.REVIEW).count(),
     }, status=400 if report is not None and report.problems else 200)
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from standards import authority
-from standards.importing import OUTCOME_LABELS, UNCHANGED, ImportRejected, import_file
+from standards.import_report import OUTCOME_LABELS, UNCHANGED, ImportRejected
+from standards.importing import import_file
 
 
 class Command(BaseCommand):
