@@ -28,10 +28,21 @@ def _requirements() -> list[str]:
     return project["dependencies"] + [r for group in extras.values() for r in group]
 
 
+def _source_roots() -> None:
+    """The venv's Python finds the repo's packages (`tenants`, `cms`, `search`)
+    and those under the source root `platform/` (`standards`, `ops`, `yimen`)
+    without PYTHONPATH, so tools run from the venv as they are (`lint-imports`,
+    `mypy`, `python -m …`) see the same packages the app does."""
+    site = next(VENV.glob("lib/python3*/site-packages"), None)
+    if site is not None:
+        (site / "yimen-source-roots.pth").write_text(f"{ROOT}\n{ROOT / 'platform'}\n")
+
+
 def ensure_venv() -> None:
     requirements = _requirements()
     digest = hashlib.sha256("\n".join(requirements).encode()).hexdigest()
     if STAMP.exists() and STAMP.read_text() == digest:
+        _source_roots()
         return
     if not VENV_PYTHON.exists():
         print(f"[yimen] 创建虚拟环境 {VENV.relative_to(ROOT)} …", flush=True)
@@ -42,6 +53,7 @@ def ensure_venv() -> None:
          "--progress-bar", "on", *requirements],
         check=True,
     )
+    _source_roots()
     STAMP.write_text(digest)
 
 
