@@ -176,6 +176,17 @@ def client_at():
     return PointClient
 
 
+@pytest.fixture
+def admins(network, client_at):
+    """Two central admins of the county, each signed in with their own client."""
+    alice = network.user("alice", network.county, "central_admin")
+    bob = network.user("bob", network.county, "central_admin")
+    a, b = client_at(network.county), client_at(network.county)
+    a.force_login(alice)
+    b.force_login(bob)
+    return a, b, alice, bob
+
+
 @pytest.fixture(scope="session")
 def search_es():
     """The run's Elasticsearch node for search (its own data folder, gone afterwards).

@@ -68,17 +68,6 @@ def make_item(make_item, network):
     return make
 
 
-@pytest.fixture
-def admins(network, client_at):
-    """Two central admins of the county, each signed in with their own client."""
-    alice = network.user("alice", network.county, "central_admin")
-    bob = network.user("bob", network.county, "central_admin")
-    a, b = client_at(network.county), client_at(network.county)
-    a.force_login(alice)
-    b.force_login(bob)
-    return a, b, alice, bob
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in response.context["messages"]] if response.context else []
 

