@@ -48,7 +48,8 @@ LABELS = {
     "faq": "常见问题", "phone": "咨询电话",
 }
 MATERIAL_LABELS = {"name": "材料名称", "required": "是否必需", "form": "材料形式", "copies": "份数",
-                   "source": "来源", "note": "说明", "blank_form_url": "空白表格", "sample_url": "示例样表"}
+                   "source": "来源", "note": "说明", "tolerable": "可容缺", "blank_form_url": "空白表格",
+                   "sample_url": "示例样表"}
 LEGAL_RE = re.compile(r"(《[^》]+》)\s*([^；;《]*)")
 
 
@@ -229,6 +230,12 @@ def _materials(raw, err) -> list[dict]:
             "blank_form_url": _url(m, "blank_form_url", merr),
             "sample_url": _url(m, "sample_url", merr),
         }
+        # 容缺受理: a non-key material the applicant may promise to bring later.
+        # Kept only when set, so versions published before the element existed diff as unchanged.
+        if _bool(m, "tolerable", merr, default=False):
+            if not item["required"]:
+                merr("tolerable", "只适用于必需材料。")
+            item["tolerable"] = True
         materials.append(item)
     names = [m["name"] for m in materials]
     repeated = sorted({n for n in names if n and names.count(n) > 1})

@@ -116,6 +116,8 @@ class MaterialForm(forms.Form):
     source = forms.ChoiceField(label=elements.MATERIAL_LABELS["source"], required=False,
                                choices=[("", "—")] + _choices(elements.MATERIAL_SOURCES))
     note = forms.CharField(label=elements.MATERIAL_LABELS["note"], required=False, max_length=500)
+    tolerable = forms.BooleanField(label=elements.MATERIAL_LABELS["tolerable"], required=False,
+                                   help_text="非关键材料，可先容缺受理、限期补交")
     blank_form_url = forms.CharField(label=elements.MATERIAL_LABELS["blank_form_url"], required=False,
                                      max_length=500)
     sample_url = forms.CharField(label=elements.MATERIAL_LABELS["sample_url"], required=False, max_length=500)

@@ -25,6 +25,7 @@ SHARED_APPS = [
     "accounts",
     "axes",  # failed sign-ins: in public, so a lock holds at every point's host
     "standards",  # the standard item library, adoptions and propagations
+    "cases",  # cases (办件): one record across tiers, events, handoffs, outbox, working days
     "search",  # catalogue search: documents, outbox, synonyms, search log
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",
@@ -217,7 +218,13 @@ CELERY_BEAT_SCHEDULE = {
     "search-pending": {"task": "search.tasks.apply_pending",
                        "schedule": float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))},
     "search-prune-log": {"task": "search.tasks.prune_log", "schedule": 24 * 3600},
+    "cases-notices": {"task": "cases.tasks.deliver_pending",
+                      "schedule": float(env.get("YIMEN_NOTICES_SECONDS", "10"))},
 }
+
+# --- Cases ---------------------------------------------------------------------------
+# The SMS provider (cases.sms): the demo and tests write messages to a table and the console.
+CASES_SMS_PROVIDER = env.get("YIMEN_SMS_PROVIDER", "cases.sms.TableProvider")
 
 # --- Standard library -----------------------------------------------------------
 # The one who submits a version for review may not publish it.
