@@ -32,7 +32,7 @@ def test_ruff_finds_nothing():
 
 
 # The packages type-checked with mypy and django-stubs ([tool.mypy] in pyproject.toml).
-TYPE_CHECKED = ["tenants", "platform/accounts", "platform/standards", "cms", "search", "platform/ops"]
+TYPE_CHECKED = ["tenants", "platform/accounts", "platform/standards", "platform/cases", "cms", "search", "platform/ops"]
 
 
 def test_mypy_finds_nothing():
