@@ -20,7 +20,12 @@ DEMO_LOGINS = [
     ("shenhe", "yunxi", Role.CENTRAL_ADMIN, "县中心审核员（审核发布事项标准）"),
     ("jinxi-admin", "jinxi", Role.ADMIN, "锦溪街道管理员（可进入下属社区）"),
     ("wenchang-editor", "jinxi-wenchang", Role.EDITOR, "文昌社区编辑"),
-    ("wenchang-clerk", "jinxi-wenchang", Role.CLERK, "文昌社区窗口人员"),
+    ("wenchang-clerk", "jinxi-wenchang", Role.CLERK, "文昌社区窗口人员（收件、转办、送达）"),
+    ("jinxi-clerk", "jinxi", Role.CLERK, "锦溪街道窗口人员（接收村级转办、决定乡镇事项）"),
+    ("jinxi-duban", "jinxi", Role.SUPERVISOR, "锦溪街道督查员（看本街道及下属社区的办件）"),
+    ("yunxi-clerk", "yunxi", Role.CLERK, "县市民之家综合窗口（收件、统一出件）"),
+    ("yunxi-mzj", "yunxi", Role.CLERK, "县民政局窗口（民政事项的受理、审查、决定）"),
+    ("yunxi-duban", "yunxi", Role.SUPERVISOR, "县督查员（看全县办件）"),
     ("kfq-admin", "yunxi-kfq", Role.ADMIN, "开发区企业服务中心管理员"),
 ]
 

@@ -21,7 +21,7 @@ from django_fsm import can_proceed
 from standards.models import Adoption
 from tenants.models import ServicePoint
 
-from . import access, delivery, history, identity, routing, workdays
+from . import access, clock, delivery, history, identity, routing, workdays
 from .errors import CaseError
 from .models import ApplicantKind, Case, CaseEvent, Channel, Delivery, Handoff, HandoffStatus, Status
 
@@ -88,7 +88,7 @@ class DuplicateSubmission(CaseError):
 # --- reading the clock --------------------------------------------------------
 
 def today() -> dt.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def notify_days_left(case: Case, on: dt.date | None = None) -> int | None:
@@ -187,7 +187,7 @@ def open_case(actor: Actor, intake: Intake, *, channel: str = Channel.WINDOW) ->
     found = routing.route(version, point, applicant.id_number)
     if intake.token and (existing := Case.objects.filter(intake_token=intake.token).first()) is not None:
         raise DuplicateSubmission(existing)
-    now = timezone.now()
+    now = clock.now()
     try:
         with transaction.atomic():
             case = Case.objects.create(
@@ -234,7 +234,7 @@ def _record(case: Case, actor: Actor, role: str, action: str, *, before: dict[st
     event = CaseEvent(
         case=case, seq=seq, action=action, from_status=from_status, to_status=case.status,
         actor=user, actor_name=(user.get_full_name() or user.username) if user else "系统",
-        point=actor.point, role=role, at=timezone.now(), address=actor.address or None, changes=changes,
+        point=actor.point, role=role, at=clock.now(), address=actor.address or None, changes=changes,
         note=note, public=public,
     )
     history.seal(event, case)
@@ -287,7 +287,7 @@ def hand_up(case_id: int, actor: Actor, note: str = "") -> Case:
         target = routing.next_hop(case.holder, case.deciding_point)
         if target is None:
             raise CaseError(f"{case.holder.name}就是“{case.item_name}”的决定机关，请直接受理或不予受理。")
-        now = timezone.now()
+        now = clock.now()
         _take_pending(case, actor, now)
         Handoff.objects.create(case=case, from_point=case.holder, to_point=target, upward=True, sent_at=now,
                                sent_by=actor.user, note=note.strip()[:300])
@@ -306,7 +306,7 @@ def return_down(case_id: int, actor: Actor, reason: str) -> Case:
         pending = _pending_upward(case)
         if pending is None:
             raise CaseError(f"办件 {case.number} 是在{case.holder.name}收件的，没有可退回的下级服务点。")
-        pending.status, pending.answered_at, pending.answered_by = HandoffStatus.RETURNED, timezone.now(), actor.user
+        pending.status, pending.answered_at, pending.answered_by = HandoffStatus.RETURNED, clock.now(), actor.user
         pending.return_reason = reason
         pending.save(update_fields=["status", "answered_at", "answered_by", "return_reason"])
         case.holder = pending.from_point
@@ -334,7 +334,7 @@ def accept(case_id: int, actor: Actor, *, tolerated: list[str] | None = None,
         if untreated:
             raise CaseError(f"还缺少必需材料：{'、'.join(untreated)}。请一次性告知补正，"
                             f"或对可容缺的材料容缺受理。")
-        now = timezone.now()
+        now = clock.now()
         _take_pending(case, actor, now)
         case.accepted_at = now
         case.due_date = workdays.add_working_days(timezone.localdate(now), case.version.promised_days)
@@ -351,7 +351,7 @@ def refuse(case_id: int, actor: Actor, reason: str) -> Case:
     reason = _required(reason, "不予受理的理由")
 
     def change(case: Case) -> None:
-        now = timezone.now()
+        now = clock.now()
         _take_pending(case, actor, now)
         case.refusal_reason = f"{reason}\n{APPEAL_NOTICE}"
         _send_down(case, actor, now, "不予受理告知书")
@@ -417,7 +417,7 @@ def decide(case_id: int, actor: Actor, *, granted: bool, text: str) -> Case:
     text = _required(text, "决定内容")
 
     def change(case: Case) -> None:
-        now = timezone.now()
+        now = clock.now()
         case.granted, case.decision_text, case.decided_at = granted, text, now
         if not granted:
             case.decision_text = f"{text}\n{APPEAL_NOTICE}"
@@ -446,14 +446,14 @@ def deliver(case_id: int, actor: Actor, *, method: str, detail: str = "") -> Cas
             raise CaseError(f"“{case.item_name}”的送达方式只有{'、'.join(allowed)}。")
         if method == Delivery.POST and not detail.strip():
             raise CaseError("邮寄送达请填写收件地址和快递单号。")
-        case.delivery, case.delivery_detail, case.delivered_at = method, detail.strip()[:300], timezone.now()
+        case.delivery, case.delivery_detail, case.delivered_at = method, detail.strip()[:300], clock.now()
 
     return _step(case_id, actor, "deliver", change)
 
 
 def close(case_id: int, actor: Actor) -> Case:
     def change(case: Case) -> None:
-        case.closed_at = timezone.now()
+        case.closed_at = clock.now()
 
     return _step(case_id, actor, "close", change)
 

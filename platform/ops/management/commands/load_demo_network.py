@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from cases.demo import load_demo_cases
 from standards.demo import load_demo_catalogue
 from tenants.demo import NotTheDemo, demo_county_code, ensure_demo_settings, load_demo_network
 
@@ -19,4 +20,6 @@ class Command(BaseCommand):
         # It is the demo county's own, so its central admins edit it (one county per demo cell).
         load_demo_catalogue(progress, owner=demo_county_code())
         created = load_demo_network(progress=progress)
+        # Cases in every status at every tier, played through the case services (once).
+        load_demo_cases(progress)
         self.stdout.write(f"[yimen] 演示网络就绪（本次新建 {len(created)} 个服务点）。")
