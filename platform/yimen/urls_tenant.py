@@ -4,6 +4,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cases import progress_views as case_progress_views
 from cms import views as cms_views
 from search import views as search_views
 from tenants import views as tenant_views
@@ -24,5 +25,6 @@ urlpatterns = [
     path("search/", search_views.results, name="search_results"),
     path("search/go/<str:code>/", search_views.click, name="search_click"),
     re_path(r"^items/(?P<code>[\w-]+)/qr\.svg$", cms_views.guide_qr, name="guide_qr"),
+    path("progress/", case_progress_views.progress, name="case_progress"),
     path("", include(wagtail_urls)),
 ]
