@@ -61,7 +61,8 @@ def notices_for(case: Case, event: CaseEvent) -> list[Notice]:
     if event.action in SMS_TEXTS:
         notices.append(Notice(case=case, kind=NoticeKind.SMS, key=f"{case.pk}:{event.seq}:sms", phone=case.phone,
                               text=SMS_TEXTS[event.action].format(**fields)[:500]))
-    if event.action in INBOX_TEXTS and (event.action != "decide" or case.holder_id != event.point_id):
+    # A result or refusal made where the citizen is needs no notice to itself.
+    if event.action in INBOX_TEXTS and case.holder_id != event.point_id:
         notices.append(Notice(case=case, kind=NoticeKind.INBOX, key=f"{case.pk}:{event.seq}:inbox",
                               point=case.holder, text=INBOX_TEXTS[event.action].format(**fields)[:500]))
     if notices:

@@ -264,6 +264,10 @@ class HandoffStatus(models.TextChoices):
     DELIVERED = "delivered", "已下达"  # a result sent down: nothing to accept
 
 
+class HandoffQuerySet(PointOwnedQuerySet):
+    point_field = "to_point"  # a point's inbox: what was handed to it
+
+
 class Handoff(models.Model):
     """A case passed from one point to another: up for the decision, or the result down."""
 
@@ -280,7 +284,7 @@ class Handoff(models.Model):
                                     related_name="+")
     return_reason = models.CharField("退回理由", max_length=300, blank=True)
 
-    objects = PointOwnedQuerySet.as_manager()
+    objects = HandoffQuerySet.as_manager()
 
     class Meta:
         verbose_name = "转办"
