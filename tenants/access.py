@@ -146,3 +146,29 @@ def may_manage_catalogue(user, point: ServicePoint | None) -> bool:
 
 def may_read_search_stats(user, point: ServicePoint | None) -> bool:
     return bool(roles_at(user, point) & SEARCH_STATS_READERS)
+
+
+PEOPLE_MANAGERS = {Role.ADMIN, Role.CENTRAL_ADMIN}
+WORKDAY_WARNED = {Role.SUPERVISOR, Role.CENTRAL_ADMIN}
+
+
+def may_manage_people(user, point: ServicePoint | None) -> bool:
+    """人员与角色 and 部门窗口 (grant and revoke roles, staff the desks): the
+    point's admins and the admins and central admins above it."""
+    return bool(roles_at(user, point) & PEOPLE_MANAGERS)
+
+
+def may_grant_central_admin(user, point: ServicePoint | None) -> bool:
+    """The central-admin role is granted at the county, by its central admins only."""
+    return is_central_admin_at(user, point)
+
+
+def may_edit_workday_calendar(user, point: ServicePoint | None) -> bool:
+    """工作日历 (holidays, make-up workdays, a year confirmed): the county's central admins."""
+    return is_central_admin_at(user, point)
+
+
+def sees_workday_warning(user, point: ServicePoint | None) -> bool:
+    """The warning that a year's official holiday schedule is missing: supervisors
+    and central admins (here or above), who answer for time limits."""
+    return bool(roles_at(user, point) & WORKDAY_WARNED)

@@ -30,3 +30,8 @@ point_deleted = Signal()
 # point_restored: after an import committed; also `log`, the import's progress
 # callable (search rebuilds the point's documents from its restored guides).
 point_restored = Signal()
+
+# Sent by tenants.roles.revoke_role inside its transaction, after a role at a point
+# was taken from a user. Arguments: point, user, role. (cases: a user left
+# with no role at the point leaves its department desks too.)
+role_revoked = Signal()

@@ -8,6 +8,12 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from tenants.archive import shared_rows
+        from tenants.hooks import role_revoked
+
+        from . import desk_hooks  # noqa: F401  (部门窗口 and 工作日历 in the Wagtail admin)
+        from .desks import leave_desks
+
+        role_revoked.connect(leave_desks, dispatch_uid="cases.leave_desks")
 
         shared_rows.register_not_exported(
             "cases.Case",
