@@ -4,10 +4,27 @@ else can, nor at a sibling or another county; admins seat staff at the desks
 of the departments whose items the point adopts."""
 from __future__ import annotations
 
+import secrets
+
+import pytest
 from django.contrib.auth import get_user_model
 from django_tenants.utils import tenant_context
 
 PASSWORD = "Window-Staff-2026"
+
+
+@pytest.fixture(scope="module")
+def network(django_db_setup, django_db_blocker):
+    """One network for the module (onboarding six points per test is most of its time);
+    each test makes its own people (`_person`)."""
+    from tests.conftest import Network
+
+    with django_db_blocker.unblock():
+        return Network()
+
+
+def _person(network, name, point, role):
+    return network.user(f"{name}-{secrets.token_hex(3)}", point, role)
 
 
 def _signed_in(client_at, point, user):
@@ -29,8 +46,8 @@ def _text(response) -> str:
 def test_an_admin_grants_an_existing_colleague_a_role_and_revokes_it(network, client_at):
     from wagtail.models import ModelLogEntry
 
-    admin = network.user("v-admin", network.village, "admin")
-    colleague = network.user("t-editor", network.township, "editor")  # an account of the same county
+    admin = _person(network, "v-admin", network.village, "admin")
+    colleague = _person(network, "t-editor", network.township, "editor")  # an account of the same county
     client = _signed_in(client_at, network.village, admin)
 
     page = client.get("/admin/people/")
@@ -62,9 +79,9 @@ def test_an_admin_grants_an_existing_colleague_a_role_and_revokes_it(network, cl
 
 
 def test_a_new_account_needs_a_name_and_a_password_the_validators_accept(network, client_at):
-    admin = network.user("v-admin", network.village, "admin")
+    admin = _person(network, "v-admin", network.village, "admin")
     client = _signed_in(client_at, network.village, admin)
-    username = f"{network.tag}-newclerk"
+    username = f"{network.tag}-new-{secrets.token_hex(3)}"
     User = get_user_model()
 
     weak = client.post("/admin/people/", {"username": username, "full_name": "李小红", "password": "123",
@@ -89,8 +106,8 @@ def test_an_account_of_another_county_cannot_be_picked(network, client_at):
     from tests.conftest import Network
 
     other = Network()
-    stranger = other.user("editor", other.village, "editor")
-    admin = network.user("v-admin", network.village, "admin")
+    stranger = _person(other, "editor", other.village, "editor")
+    admin = _person(network, "v-admin", network.village, "admin")
     client = _signed_in(client_at, network.village, admin)
     response = client.post("/admin/people/", {"username": stranger.username, "role": "clerk"})
     assert response.status_code == 400 and "本县服务网络中没有账号" in _text(response)
@@ -98,13 +115,13 @@ def test_an_account_of_another_county_cannot_be_picked(network, client_at):
 
 
 def test_nobody_revokes_their_own_last_admin_role(network, client_at):
-    admin = network.user("v-admin", network.village, "admin")
+    admin = _person(network, "v-admin", network.village, "admin")
     client = _signed_in(client_at, network.village, admin)
     response = client.post(f"/admin/people/{admin.pk}/revoke/admin/", follow=True)
     assert "不能撤销您自己在" in _text(response) and "最后一个管理员角色" in _text(response)
     assert _held(admin, network.village) == {"admin"}
     # With another admin role at the point (the county's central admin also holds admin), one may go.
-    central = network.user("c-central", network.county, "central_admin")
+    central = _person(network, "c-central", network.county, "central_admin")
     from tenants.roles import grant_role
 
     grant_role(central, network.county, "admin")
@@ -114,8 +131,8 @@ def test_nobody_revokes_their_own_last_admin_role(network, client_at):
 
 
 def test_a_clerk_cannot_grant_or_revoke(network, client_at):
-    clerk = network.user("v-clerk", network.village, "clerk")
-    editor = network.user("v-editor", network.village, "editor")
+    clerk = _person(network, "v-clerk", network.village, "clerk")
+    editor = _person(network, "v-editor", network.village, "editor")
     client = _signed_in(client_at, network.village, clerk)
     page = client.get("/admin/people/")
     assert page.status_code == 403 and "只有本服务点及其上级的管理员" in _text(page)
@@ -127,8 +144,8 @@ def test_a_clerk_cannot_grant_or_revoke(network, client_at):
 
 
 def test_an_admin_of_a_sibling_point_cannot_grant_or_revoke_here(network, client_at):
-    sibling_admin = network.user("v2-admin", network.other_village, "admin")
-    editor = network.user("v-editor", network.village, "editor")
+    sibling_admin = _person(network, "v2-admin", network.other_village, "admin")
+    editor = _person(network, "v-editor", network.village, "editor")
     # At the village's host: no role there, nothing changes.
     at_village = _signed_in(client_at, network.village, sibling_admin)
     at_village.post("/admin/people/", {"username": sibling_admin.username, "role": "admin"})
@@ -143,20 +160,20 @@ def test_an_admin_of_a_sibling_point_cannot_grant_or_revoke_here(network, client
 
 
 def test_an_admin_above_manages_a_village_and_only_central_admins_grant_central_admin(network, client_at):
-    township_admin = network.user("t-admin", network.township, "admin")
-    editor = network.user("t-editor", network.township, "editor")
+    township_admin = _person(network, "t-admin", network.township, "admin")
+    editor = _person(network, "t-editor", network.township, "editor")
     client = _signed_in(client_at, network.village, township_admin)
     client.post("/admin/people/", {"username": editor.username, "role": "supervisor"})
     assert _held(editor, network.village) == {"supervisor"}
 
-    county_admin = network.user("c-admin", network.county, "admin")
+    county_admin = _person(network, "c-admin", network.county, "admin")
     at_county = _signed_in(client_at, network.county, county_admin)
     assert 'value="central_admin"' not in _text(at_county.get("/admin/people/"))
     refused = at_county.post("/admin/people/", {"username": editor.username, "role": "central_admin"})
     assert refused.status_code == 400
     assert _held(editor, network.county) == set()
     # Not offered below the county even to a central admin (the role exists only there).
-    central = network.user("c-central", network.county, "central_admin")
+    central = _person(network, "c-central", network.county, "central_admin")
     at_village = _signed_in(client_at, network.village, central)
     assert 'value="central_admin"' not in _text(at_village.get("/admin/people/"))
     by_central = _signed_in(client_at, network.county, central)
@@ -170,9 +187,9 @@ def test_an_admin_seats_staff_at_a_department_desk(network, client_at):
     from cases import access as case_access
     from cases.models import DeskAssignment
 
-    admin = network.user("c-admin", network.county, "admin")
-    clerk = network.user("c-clerk", network.county, "clerk")
-    outsider = network.user("t-clerk", network.township, "clerk")
+    admin = _person(network, "c-admin", network.county, "admin")
+    clerk = _person(network, "c-clerk", network.county, "clerk")
+    outsider = _person(network, "t-clerk", network.township, "clerk")
     client = _signed_in(client_at, network.county, admin)
     page = client.get("/admin/desks/")
     assert page.status_code == 200 and "民政局" in _text(page)  # a department of an item the county adopts
@@ -187,11 +204,9 @@ def test_an_admin_seats_staff_at_a_department_desk(network, client_at):
     assert twice.status_code == unknown.status_code == stranger.status_code == 400
     assert "已在民政局窗口" in _text(twice) and "没有实施部门" in _text(unknown)
     assert "不是测试county的工作人员" in _text(stranger)
-    assert DeskAssignment.objects.of_point(network.county).count() == 1
-
-    desk = DeskAssignment.objects.of_point(network.county).get()
+    desk = DeskAssignment.objects.of_point(network.county).get(user=clerk)
     # Another point's admin cannot see or remove it.
-    village_admin = network.user("v-admin", network.village, "admin")
+    village_admin = _person(network, "v-admin", network.village, "admin")
     at_village = _signed_in(client_at, network.village, village_admin)
     assert at_village.get(f"/admin/desks/{desk.pk}/remove/").status_code == 404
     at_village.post(f"/admin/desks/{desk.pk}/remove/")
@@ -209,8 +224,8 @@ def test_revoking_the_last_role_at_a_point_leaves_its_desks(network, client_at):
     from cases import access as case_access
     from cases import desks
 
-    admin = network.user("c-admin", network.county, "admin")
-    clerk = network.user("c-clerk", network.county, "clerk")
+    admin = _person(network, "c-admin", network.county, "admin")
+    clerk = _person(network, "c-clerk", network.county, "clerk")
     desks.assign(admin, network.county, clerk.username, "民政局")
     client = _signed_in(client_at, network.county, admin)
     client.post(f"/admin/people/{clerk.pk}/revoke/clerk/")
