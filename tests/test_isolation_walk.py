@@ -8,7 +8,8 @@ B is a sibling (the village under the other township of A's county) and the
 village and county point of another county. Unique marker strings are planted
 wherever B owns data: guide details, a draft, documents, an image, a private
 collection, uploads, a redirect, search and click log rows, a user, a
-standard update, and in the other county its own standard item (versions,
+standard update, cases (one handed up, one held; an enterprise applicant,
+whose name lists show unmasked), and in the other county its own standard item (versions,
 draft, propagation), department and synonyms. A finding is a response that
 contains one of them, a redirect to B's host, or a server error; one
 assertion lists every finding of the run.
@@ -56,6 +57,7 @@ from wagtail.documents.models import Document
 from wagtail.images import get_image_model
 from wagtail.models import Collection, CollectionViewRestriction, Site
 
+from cases import services as case_services
 from cms.adoption import adopt
 from cms.models import ItemGuidePage, StandardUpdate
 from search.indexing import apply_changes
@@ -224,6 +226,26 @@ def _plant_village(network: Network, b: PointB, item, common_code: str, author, 
     b.add("uid", urlsafe_base64_encode(force_bytes(user.pk)))
 
 
+CASE_ITEM = "YM-MZJ-GG-002"  # accepted at villages; the county decides
+
+
+def _plant_cases(network: Network, b: PointB) -> None:
+    """Cases opened at B: one handed up to B's township, one still at B's window.
+    Lists show an enterprise's name unmasked, so a leaked row shows the marker."""
+    mark = b.markers[0]
+    clerk = network.user(f"{mark}clerk", b.point, "clerk")
+    actor = case_services.Actor(clerk, b.point, "203.0.113.81")
+    enterprise = case_services.Applicant("enterprise", f"{HINT}{mark}company", "91110000600037341L", "13812345678",
+                                         legal_representative=f"{mark}legal")
+    person = case_services.Applicant("person", f"{mark}person", "11010519491231002X", "13912345678")
+    check = case_services.MaterialCheck("居民身份证", present=True, copies=1, note=f"{mark}material")
+    up = case_services.open_case(actor, case_services.Intake(CASE_ITEM, enterprise, [check]))
+    case_services.hand_up(up.pk, actor, note=f"{mark}handup")
+    held = case_services.open_case(actor, case_services.Intake(CASE_ITEM, person, [check], token=f"iso-{mark}"))
+    b.add("case", up.pk, held.pk)
+    b.add("casenumber", up.number, held.number)
+
+
 def build_world():
     """Two county networks; A is network one's village (and, for other staff,
     its township and county); B as described above."""
@@ -266,6 +288,8 @@ def build_world():
                                        status=BatchStatus.REVIEW, outcomes={own_item.code: "changed"},
                                        authority=county_code, uploaded_by=author)
     foreign.add("batch", batch.pk)
+    _plant_cases(one, sibling)
+    _plant_cases(two, foreign)
     for b in (sibling, foreign):
         b.hosts.add(b.point.primary_host)
     foreign.hosts |= {p.primary_host for p in two.points()}
@@ -355,7 +379,7 @@ INT_KINDS = {
     "page_pk": ["page"], "revision_id": ["revision"], "revision_id_a": ["revision"], "revision_id_b": ["revision"],
     "image_id": ["image"], "document_id": ["document"], "doc_id": ["document"],
     "uploaded_file_id": ["document", "image"], "collection_id": ["collection"], "redirect_id": ["redirect"],
-    "site_pk": ["site"],
+    "site_pk": ["site"], "case_id": ["case"],
 }
 INT_KINDS_BY_ROUTE = [
     ("standards/versions/", ["version"]), ("standards/propagations/", ["propagation", "target"]),
@@ -407,6 +431,8 @@ def urls_for(tokens: list, name: str | None, view: str, b: PointB) -> list[str]:
         urls = [base]
         if name and SEARCHES.search(name) and not view.startswith("wagtail."):
             urls.append(f"{base}?{urlencode({'q': HINT})}")
+        if name and (name.startswith("cases_") or name == "case_progress"):
+            urls += [f"{base}?{urlencode({'number': n})}" for n in b.strs.get("casenumber", [])]
         if "pages/find" in literal:
             urls += [f"{base}?{urlencode({'html_path': '/' + p})}" for p in b.strs["serve"]]
         if "documents" in literal or "images" in literal:
@@ -597,6 +623,11 @@ def positive_controls(two: Network, sibling: PointB, foreign: PointB) -> dict[st
         seen[f"{b.label}: search statistics"] = f"{mark}query" in at_b.get("/admin/search-stats/").content.decode()
         seen[f"{b.label}: page privacy"] = b.point.slug in at_b.get(
             f"/admin/pages/{b.ints['page'][0]}/privacy/").content.decode()
+        with tenant_context(b.point):
+            at_b.force_login(network_user(b.point, "clerk"))
+        case_page = at_b.get(f"/admin/cases/{b.ints['case'][0]}/").content.decode()
+        seen[f"{b.label}: case page"] = f"{mark}material" in case_page
+        seen[f"{b.label}: case list"] = f"{mark}company" in at_b.get("/admin/cases/").content.decode()
     at_county = Client(HTTP_HOST=two.county.primary_host)
     with tenant_context(two.county):
         at_county.force_login(two.user("control", two.county, "central_admin"))
@@ -607,8 +638,12 @@ def positive_controls(two: Network, sibling: PointB, foreign: PointB) -> dict[st
 
 
 def _admin_of(point):
-    user = get_user_model().objects.create_user(f"{point.slug}-control")
-    grant_role(user, point, "admin")
+    return network_user(point, "admin")
+
+
+def network_user(point, role: str):
+    user = get_user_model().objects.create_user(f"{point.slug}-control-{role}")
+    grant_role(user, point, role)
     return user
 
 

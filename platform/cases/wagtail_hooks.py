@@ -49,25 +49,26 @@ class AllCasesMenuItem(MenuItem):
 
 @hooks.register("register_cases_menu_item")
 def register_intake_item():
-    return IntakeMenuItem("收件", reverse("cases_new"), icon_name="plus", order=100)
+    return IntakeMenuItem("收件", reverse("cases_new"), name="cases-new", icon_name="plus", order=100)
 
 
 @hooks.register("register_cases_menu_item")
 def register_inbox_item():
-    return InboxMenuItem("待办", reverse("cases_inbox"), icon_name="mail", order=200)
+    return InboxMenuItem("待办", reverse("cases_inbox"), name="cases-inbox", icon_name="mail", order=200)
 
 
 @hooks.register("register_cases_menu_item")
 def register_queue_item():
-    return QueueMenuItem("部门队列", reverse("cases_queue"), icon_name="list-ul", order=300)
+    return QueueMenuItem("部门队列", reverse("cases_queue"), name="cases-queue", icon_name="list-ul", order=300)
 
 
 @hooks.register("register_cases_menu_item")
 def register_all_cases_item():
-    return AllCasesMenuItem("全部办件", reverse("cases_list"), icon_name="folder-open-inverse", order=400)
+    return AllCasesMenuItem("全部办件", reverse("cases_list"), name="cases-all",
+                            icon_name="folder-open-inverse", order=400)
 
 
 @hooks.register("register_admin_menu_item")
 def register_cases_menu():
-    return SubmenuMenuItem("办件", Menu(register_hook_name="register_cases_menu_item"), icon_name="tasks",
-                           order=120)
+    return SubmenuMenuItem("办件", Menu(register_hook_name="register_cases_menu_item"), name="cases",
+                           icon_name="tasks", order=120)
