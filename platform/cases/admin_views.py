@@ -237,7 +237,8 @@ def _case_page(request, case: Case, error: str = "", status: int = 200):
         "notify_within": services.NOTIFY_WITHIN_DAYS,
         "handoffs": case.handoffs.select_related("from_point", "to_point").order_by("sent_at", "pk"),
         "timeline": _timeline(case), "steps": steps, "step_labels": workbench.LABELS,
-        "delivery_choices": case_forms.DELIVERY_CHOICES, "error": error, "today": services.today(),
+        "delivery_choices": case_forms.delivery_choices(case.version.content.get("delivery", [])),
+        "error": error, "today": services.today(),
     }, status)
 
 

@@ -104,4 +104,6 @@ def granted(data) -> bool:
     return value == "yes"
 
 
-DELIVERY_CHOICES = Delivery.choices
+def delivery_choices(allowed: list[str]) -> list[tuple[str, str]]:
+    """The ways of 送达 the item's standard allows (all of them if it names none)."""
+    return [(key, label) for key, label in Delivery.choices if not allowed or label in allowed]
