@@ -5,6 +5,7 @@ DELETE on events (migration 0002); the chain catches what someone with the
 power to disable that trigger does anyway."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterable
@@ -26,7 +27,8 @@ def event_hash(event: CaseEvent, case_number: str) -> str:
         "actor_name": event.actor_name,
         "point": event.point_id,
         "role": event.role,
-        "at": event.at.isoformat(),
+        # In UTC: the database gives back UTC whatever zone the event was written in.
+        "at": event.at.astimezone(dt.timezone.utc).isoformat(),
         "address": event.address,
         "changes": event.changes,
         "note": event.note,
