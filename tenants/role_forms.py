@@ -11,9 +11,11 @@ class GrantRoleForm(forms.Form):
                                widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
                                help_text="新建账号时填写；授权本县已有账号时留空")
 
-    def __init__(self, *args, roles: list[tuple[str, str]] = (), **kwargs):  # type: ignore[assignment]
+    def __init__(self, *args, roles: list[tuple[str, str]] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = list(roles)
+        role = self.fields["role"]
+        assert isinstance(role, forms.ChoiceField)
+        role.choices = list(roles or [])
 
     @property
     def creates_account(self) -> bool:
