@@ -247,7 +247,10 @@ def _record(case: Case, actor: Actor, role: str, action: str, *, before: dict[st
 def _step(case_id: int, actor: Actor, action: str, change, *, note: str = "", public: bool = True) -> Case:
     """Lock the case, check the transition and the actor, apply `change`, record the event."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("holder").filter(pk=case_id).first()
+        # Only the case row: FOR UPDATE over the join would lock the holder's
+        # ServicePoint row too, serialising every step at a point and deadlocking
+        # against steps at other points (their inserts key-share-lock point rows).
+        case = Case.objects.select_for_update(of=("self",)).select_related("holder").filter(pk=case_id).first()
         if case is None:
             raise CaseError("办件不存在。")
         method = getattr(case, "accept" if action == "accept_with_tolerance" else action)
