@@ -240,3 +240,41 @@ def test_the_progress_page_answers_alike_for_a_wrong_number_and_wrong_digits(net
         ask(case.number, "1111", address="198.51.100.99")
     limited = ask(case.number, PHONE[-4:], address="198.51.100.99")
     assert limited.status_code == 429 and "查询过于频繁" in body(limited) and "王**" not in body(limited)
+
+
+def test_a_returned_case_comes_back_to_the_village_which_asks_for_a_supplement_once(network, tiers):
+    from cases.models import Case
+
+    case = open_case(tiers.village, **{"m1-present": None})
+    page = body(tiers.village.get(f"/admin/cases/{case.pk}/"))
+    assert "补正/不予受理告知" in page and "余 5 个工作日" in page
+    assert step(tiers.village, case, "hand_up").status_code == 302
+    empty = step(tiers.township, case, "return_down", reason="  ")
+    assert empty.status_code == 400 and "请填写退回理由" in body(empty)
+    assert Case.objects.get(pk=case.pk).holder == network.township
+    assert step(tiers.township, case, "return_down", reason="相片不符合规格").status_code == 302
+
+    inbox = body(tiers.village.get("/admin/cases/inbox/"))
+    assert f"被{network.township.name}退回：相片不符合规格" in inbox and "新</strong>" in inbox
+    assert step(tiers.village, case, "request_supplement", materials=["数字相片"],
+                other="申请表第 3 栏未签字").status_code == 302
+    case.refresh_from_db()
+    assert case.status == "supplement" and case.supplement_list == ["数字相片", "申请表第 3 栏未签字"]
+    notice = body(tiers.village.get(f"/admin/cases/{case.pk}/notice/"))
+    listed = notice[notice.index("<ol"):notice.index("</ol>")]
+    assert "数字相片" in listed and "申请表第 3 栏未签字" in listed
+    again = step(tiers.village, case, "request_supplement", materials=["数字相片"])
+    assert again.status_code == 400 and "当前状态为“补正中”" in body(again)
+    assert step(tiers.village, case, "supplement_received").status_code == 302
+    assert Case.objects.get(pk=case.pk).status == "received"
+
+
+def test_an_enterprise_applies_and_its_name_is_listed(network, tiers):
+    case = open_case(tiers.village, kind="enterprise", name="云溪县测试农业有限公司", id_number="91110000600037341L",
+                     legal_representative="李四")
+    assert case.applicant_kind == "enterprise" and case.legal_representative == "李四"
+    listing = body(tiers.village.get("/admin/cases/", {"number": case.number}))
+    assert "云溪县测试农业有限公司" in listing and "91110000600037341L" not in listing
+    missing = intake(tiers.village, form_token(tiers.village), kind="enterprise", name="某公司",
+                     id_number="91110000600037341L")
+    assert missing.status_code == 400 and "法定代表人" in body(missing)
