@@ -247,3 +247,18 @@ def test_concurrent_intakes_at_one_point_get_consecutive_numbers(network, tiers)
     assert errors == []
     sequences = sorted(int(number.rsplit("-", 1)[1]) for number in numbers)
     assert sequences == list(range(1, 13))
+
+
+def test_a_history_written_in_another_time_zone_still_verifies(network, tiers):
+    """Events written at a moment in Asia/Shanghai (the demo replays its stories so)
+    come back from the database in UTC: the hash must not depend on the zone."""
+    from zoneinfo import ZoneInfo
+
+    from cases import clock, history, services
+
+    moment = dt.datetime(2026, 11, 30, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with clock.replaying(moment):
+        case = open_at(tiers.village)
+        services.hand_up(case.pk, tiers.village)
+    assert case.events.first().at == moment
+    assert history.verify(case) is None
