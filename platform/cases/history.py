@@ -28,7 +28,7 @@ def event_hash(event: CaseEvent, case_number: str) -> str:
         "point": event.point_id,
         "role": event.role,
         # In UTC: the database gives back UTC whatever zone the event was written in.
-        "at": event.at.astimezone(dt.timezone.utc).isoformat(),
+        "at": event.at.astimezone(dt.UTC).isoformat(),
         "address": event.address,
         "changes": event.changes,
         "note": event.note,
