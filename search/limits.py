@@ -11,7 +11,6 @@ the number of proxies YIMEN_TRUSTED_PROXIES says are in front of the app.
 """
 from __future__ import annotations
 
-import ipaddress
 import logging
 from functools import wraps
 
@@ -21,26 +20,13 @@ from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 from django_ratelimit.core import get_usage
 
-from tenants.signin import client_address
+from tenants.signin import client_address, client_budget_key
 
 log = logging.getLogger(__name__)
 
 
 def _address(request) -> str:
     return client_address(request) or "unknown"
-
-
-def client_key(group: str, request) -> str:
-    """What a budget is counted against: the client address; for IPv6 its /64,
-    as one subscriber holds a whole /64 and could otherwise rotate through it."""
-    address = _address(request)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6:
-        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
-    return str(ip)
 
 
 def _rate(group: str, request) -> str | None:
@@ -57,7 +43,7 @@ def over_budget(request, name: str) -> int:
     wait if it is over, else 0. Redis unreachable: not limited (search must
     not fail because its limiter does)."""
     try:
-        usage = get_usage(request, group=f"search.{name}", key=client_key, rate=_rate, increment=True)
+        usage = get_usage(request, group=f"search.{name}", key=client_budget_key, rate=_rate, increment=True)
     except Exception:  # the cache backend's connection errors
         log.warning("search rate limit not checked: the cache is unreachable", exc_info=True)
         return 0

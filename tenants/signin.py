@@ -109,3 +109,17 @@ class LoginForm(WagtailLoginForm):
             if getattr(self.request, "axes_locked_out", False):
                 raise ValidationError(lockout_message(), code="locked_out") from None
             raise
+
+
+def client_budget_key(group: str, request) -> str:
+    """What a per-address budget (django-ratelimit `key=`) counts against: the
+    client address; for IPv6 its /64, as one subscriber holds a whole /64 and
+    could otherwise rotate through it. Used by search's and the progress page's budgets."""
+    address = client_address(request) or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)

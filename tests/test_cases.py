@@ -262,3 +262,13 @@ def test_a_history_written_in_another_time_zone_still_verifies(network, tiers):
         services.hand_up(case.pk, tiers.village)
     assert case.events.first().at == moment
     assert history.verify(case) is None
+
+
+def test_an_agent_acts_only_with_a_checked_power_of_attorney(network, tiers):
+    from cases.errors import CaseError
+
+    agent = {"agent_name": "王小明", "agent_id_number": "110105194912310021"[:-1] + "X"}
+    with pytest.raises(CaseError, match="授权委托书"):
+        open_at(tiers.village, applicant=person(**agent))
+    case = open_at(tiers.village, applicant=person(**agent, power_of_attorney=True))
+    assert case.agent_name == "王小明" and case.agent_power_of_attorney is True

@@ -37,11 +37,9 @@ class ApplicantForm(forms.Form):
     def applicant(self) -> Applicant:
         """The applicant as typed; CaseError for what only the form can tell."""
         data = self.cleaned_data
-        if data["agent_name"].strip() and not data["power_of_attorney"]:
-            raise CaseError("代理人办理须核验授权委托书，请核验后勾选“已核验授权委托书原件”。")
         return Applicant(kind=data["kind"], name=data["name"], id_number=data["id_number"], phone=data["phone"],
                          legal_representative=data["legal_representative"], agent_name=data["agent_name"],
-                         agent_id_number=data["agent_id_number"])
+                         agent_id_number=data["agent_id_number"], power_of_attorney=data["power_of_attorney"])
 
 
 def _copies(value: str) -> int:

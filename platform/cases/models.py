@@ -107,6 +107,7 @@ class Case(models.Model):
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
     agent_name = models.CharField("代理人", max_length=50, blank=True)
     agent_id_number = models.CharField("代理人身份证号", max_length=18, blank=True)
+    agent_power_of_attorney = models.BooleanField("已核验授权委托书", default=False)
     phone = models.CharField("联系电话", max_length=20)
     applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="网上申请账号", null=True, blank=True,
                                        on_delete=models.PROTECT, related_name="cases")

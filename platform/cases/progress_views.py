@@ -11,7 +11,6 @@ shown: status, the public steps, the due date, a masked name.
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
 
 from django.conf import settings
@@ -21,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
 from tenants.scope import current_point
-from tenants.signin import client_address
+from tenants.signin import client_budget_key
 
 from . import identity, services
 from .models import ApplicantKind, Case
@@ -30,16 +29,6 @@ log = logging.getLogger(__name__)
 NOT_FOUND = "没有找到与该办件编号和手机号后四位相符的办件，请核对后再试。"
 # Budgets (django-ratelimit rates): per client address, per case number.
 DEFAULT_RATES = {"address": "10/m", "number": "30/h"}
-
-
-def _client(group: str, request) -> str:
-    address = client_address(request) or "unknown"
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    # One subscriber holds a whole IPv6 /64.
-    return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address) if ip.version == 6 else str(ip)
 
 
 def _number(group: str, request) -> str:
@@ -56,7 +45,7 @@ def _rate(name: str):
 def _over_budget(request) -> int:
     """Seconds to wait when a budget is spent, else 0 (Redis unreachable: not limited)."""
     wait = 0
-    for name, key in (("address", _client), ("number", _number)):
+    for name, key in (("address", client_budget_key), ("number", _number)):
         try:
             usage = get_usage(request, group=f"cases.progress.{name}", key=key, rate=_rate(name), increment=True)
         except Exception:  # the cache backend's connection errors

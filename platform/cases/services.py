@@ -58,6 +58,7 @@ class Applicant:
     legal_representative: str = ""
     agent_name: str = ""
     agent_id_number: str = ""
+    power_of_attorney: bool = False  # the agent's 授权委托书 seen in the original
 
 
 @dataclass
@@ -122,12 +123,14 @@ def _clean_applicant(applicant: Applicant) -> Applicant:
                 raise CaseError("企业申请请填写法定代表人。")
         agent_number = ""
         if applicant.agent_name.strip():
+            if not applicant.power_of_attorney:
+                raise CaseError("代理人办理须核验授权委托书，请核验后勾选“已核验授权委托书原件”。")
             agent_number = identity.clean_id_card(applicant.agent_id_number, "代理人身份证号")
         phone = identity.clean_phone(applicant.phone)
     except identity.IdentityError as error:
         raise CaseError(str(error)) from None
     return Applicant(applicant.kind, name[:100], number, phone, applicant.legal_representative.strip()[:50],
-                     applicant.agent_name.strip()[:50], agent_number)
+                     applicant.agent_name.strip()[:50], agent_number, bool(agent_number))
 
 
 def checklist(version_content: dict, checks: list[MaterialCheck]) -> list[dict]:
@@ -196,7 +199,8 @@ def open_case(actor: Actor, intake: Intake, *, channel: str = Channel.WINDOW) ->
                 origin_point=point, holder=point, deciding_point=found.deciding_point, passed_points=[point.pk],
                 applicant_kind=applicant.kind, applicant_name=applicant.name,
                 applicant_id_number=applicant.id_number, legal_representative=applicant.legal_representative,
-                agent_name=applicant.agent_name, agent_id_number=applicant.agent_id_number, phone=applicant.phone,
+                agent_name=applicant.agent_name, agent_id_number=applicant.agent_id_number,
+                agent_power_of_attorney=applicant.power_of_attorney, phone=applicant.phone,
                 materials=materials, received_at=now,
                 notify_by=workdays.add_working_days(timezone.localdate(now), NOTIFY_WITHIN_DAYS),
                 intake_token=intake.token or None,
