@@ -278,3 +278,12 @@ def test_an_enterprise_applies_and_its_name_is_listed(network, tiers):
     missing = intake(tiers.village, form_token(tiers.village), kind="enterprise", name="某公司",
                      id_number="91110000600037341L")
     assert missing.status_code == 400 and "法定代表人" in body(missing)
+
+
+def test_a_refusal_prints_its_reasons_and_the_right_to_appeal(network, tiers):
+    case = open_case(tiers.county_window)
+    refused = step(tiers.desk, case, "refuse", reason="申请人户籍不在本县，不属于本机关受理范围。")
+    assert refused.status_code == 302
+    printed = body(tiers.county_window.get(f"/admin/cases/{case.pk}/receipt/"))
+    assert "不予受理决定书" in printed and "申请人户籍不在本县" in printed
+    assert "行政复议" in printed and "行政诉讼" in printed

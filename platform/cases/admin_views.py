@@ -320,6 +320,12 @@ def notice_print(request, case_id: int):
         "notify_within": services.NOTIFY_WITHIN_DAYS})
 
 
+def _receipt_title(case: Case) -> str:
+    if case.status == Status.REFUSED:
+        return "不予受理决定书"  # with the written reasons and the right to appeal
+    return "受理通知书" if case.accepted_at else "收件回执"
+
+
 @workbench_only
 def receipt_print(request, case_id: int):
     """收件回执, or 受理通知书 once accepted: the number and a QR code of the progress page."""
@@ -328,5 +334,5 @@ def receipt_print(request, case_id: int):
     return TemplateResponse(request, "cases/print/receipt.html", {
         **_print_context(request, case), "progress_url": url,
         "qr": qr.svg(url, title=f"办件 {case.number} 进度查询二维码"),
-        "title": "受理通知书" if case.accepted_at else "收件回执",
+        "title": _receipt_title(case),
         "received": [row for row in case.materials if row["present"]]})
