@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -152,10 +153,23 @@ def ensure_chromium() -> None:
 
 
 def test(args: list[str]) -> int:
-    ensure_chromium()
+    # Debian's chromium (only on a machine without it) installs while the servers start.
+    failed: list[BaseException] = []
+
+    def install_browser() -> None:
+        try:
+            ensure_chromium()
+        except BaseException as exc:  # raised below, in this thread
+            failed.append(exc)
+
+    browser = threading.Thread(target=install_browser, daemon=True)
+    browser.start()
     services = Services(TEST_DATA, TEST)
     try:
         env = services.start("yimen_test", fresh=True)
+        browser.join()
+        if failed:
+            raise failed[0]
         env.update({
             "DJANGO_SETTINGS_MODULE": "yimen.settings.test",
             "YIMEN_TEST_ES_PORT": str(TEST["es"]),
