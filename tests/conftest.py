@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.background import Background
 
 ROOT = Path(__file__).resolve().parent.parent
 _county_numbers = itertools.count(1)
@@ -187,12 +190,7 @@ def admins(network, client_at):
     return a, b, alice, bob
 
 
-@pytest.fixture(scope="session")
-def search_es():
-    """The run's Elasticsearch node for search (its own data folder, gone afterwards).
-    The Celery worker writes to it; in-process code uses it only where a test
-    says so (`settings.ELASTICSEARCH_URL`), else search runs on PostgreSQL."""
-    import shutil
+def _start_search_node():
     import tempfile
 
     from infra.local.elasticsearch import LocalElasticsearch
@@ -201,10 +199,57 @@ def search_es():
     data_dir = Path(tempfile.mkdtemp(prefix="yimen-es-search-"))
     port = int(os.environ.get("YIMEN_TEST_ES_PORT") or free_port())
     node = LocalElasticsearch(ROOT / ".cache" / "elasticsearch", data_dir, port)
-    node.start()
-    yield node
+    try:
+        node.start()
+    except BaseException:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        raise
+    return node
+
+
+def _stop_search_node(node) -> None:
     node.stop()
-    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.rmtree(node.data_dir, ignore_errors=True)
+
+
+_search_node = Background(_start_search_node)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "prepare(background): start this tests.background.Background "
+                                       "when the run is collected; the test waits for its result")
+
+
+def pytest_collection_finish(session):
+    """What takes long to get ready starts beside the first tests when a test of
+    the run will use it: the Elasticsearch node (download and unpack on a fresh
+    clone, then half a minute of JVM start) and what tests mark with
+    `prepare` (checkov's install and scans, mypy, the import linter)."""
+    for item in session.items:
+        if "search_es" in getattr(item, "fixturenames", ()):
+            _search_node.start()
+        for mark in item.iter_markers("prepare"):
+            mark.args[0].start()
+
+
+def pytest_sessionfinish(session):
+    """A node started for tests that never ran (a run stopped early) stops too."""
+    if _search_node.started():
+        try:
+            _stop_search_node(_search_node.result())
+        except Exception:  # it did not start: nothing to stop
+            pass
+
+
+@pytest.fixture(scope="session")
+def search_es():
+    """The run's one Elasticsearch node (its own data folder, gone afterwards).
+    The Celery worker writes to it; in-process code uses it only where a test
+    says so (`settings.ELASTICSEARCH_URL`), else search runs on PostgreSQL.
+    Tests of the launcher and of readiness use it too instead of starting their own."""
+    node = _search_node.result()
+    yield node
+    _stop_search_node(node)
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import shutil
-import subprocess
 
+import pytest
+
+from tests.background import command
 from tests.conftest import ROOT, child_env
 
 APPS = {"accounts", "tenants", "standards", "powers", "cases", "cms", "search", "ops", "yimen"}
@@ -17,13 +19,18 @@ SOURCES = [ROOT / "tenants", ROOT / "cms", ROOT / "search", *(ROOT / "platform")
 ALLOWED = {"apps.py", "ops/hosts.py", "ops/metrics.py"}
 
 
+LINT = shutil.which("lint-imports", path=str(ROOT / ".venv" / "bin")) or shutil.which("lint-imports")
+# As anyone runs it from the repo: no PYTHONPATH, the venv knows the source
+# roots (infra/yimen.py writes them into it). In the background from the start
+# of the run: it imports every module of the project.
+lint_imports = command(LINT or "lint-imports", "--no-cache", cwd=ROOT,
+                       env={k: v for k, v in child_env().items() if k != "PYTHONPATH"})
+
+
+@pytest.mark.prepare(lint_imports)
 def test_imports_keep_the_layers():
-    lint = shutil.which("lint-imports", path=str(ROOT / ".venv" / "bin")) or shutil.which("lint-imports")
-    assert lint, "import-linter is installed with the test dependencies"
-    # As anyone runs it from the repo: no PYTHONPATH, the venv knows the source
-    # roots (infra/yimen.py writes them into it).
-    env = {k: v for k, v in child_env().items() if k != "PYTHONPATH"}
-    result = subprocess.run([lint, "--no-cache"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert LINT, "import-linter is installed with the test dependencies"
+    result = lint_imports.result()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 

@@ -6,19 +6,17 @@ import json
 import logging
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.test import Client, override_settings
 
-from infra.local.elasticsearch import REPO_ROOT, LocalElasticsearch
 from ops.hosts import PointHosts
 from ops.jsonlog import JSONFormatter
 from tenants.models import Domain
 from tests.conftest import ROOT, child_env, free_port
 
 INTERNAL = "10.0.3.7:8000"  # a pod IP, as kubelet and Prometheus send it
+
 
 
 def _internal(path: str):
@@ -82,18 +80,12 @@ def test_readiness_names_postgresql_when_it_is_down():
 
 
 @pytest.mark.elasticsearch
-def test_readiness_sees_a_running_elasticsearch_node():
-    data_dir = Path(tempfile.mkdtemp(prefix="yimen-es-ops-"))  # not under /tmp/pytest-of-root (mode 0700)
-    node = LocalElasticsearch(REPO_ROOT / ".cache" / "elasticsearch", data_dir, free_port())
-    try:
-        node.start()
-        with override_settings(ELASTICSEARCH_URL=node.url()):
-            response = _internal("/readyz")
-        assert response.status_code == 200, response.json()
-        assert response.json()["checks"]["elasticsearch"]["ok"]
-        assert "note" not in response.json()["checks"]["elasticsearch"]
-    finally:
-        node.stop()
+def test_readiness_sees_a_running_elasticsearch_node(search_es):
+    with override_settings(ELASTICSEARCH_URL=search_es.url()):
+        response = _internal("/readyz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["elasticsearch"]["ok"]
+    assert "note" not in response.json()["checks"]["elasticsearch"]
 
 
 def _sample(text: str, name: str, **labels) -> float:

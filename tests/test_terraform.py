@@ -3,27 +3,22 @@
 call passes what the module needs, no secret is written in the code, and the
 policy scanner (checkov) finds nothing that is not waived with a reason.
 
-checkov has many dependencies of its own, so it lives in a venv of its own,
-`.cache/tools-venv`, made here on first use (version pinned in pyproject.toml,
-[tool.yimen] checkov_version)."""
+checkov is installed into a venv of its own and run in the background
+(tests/policy_scan.py)."""
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
-import tomllib
-import venv
 from pathlib import Path
 
 import hcl2
 import pytest
 
 from tests.conftest import ROOT
+from tests.policy_scan import scans
 
 TERRAFORM = ROOT / "terraform"
-TOOLS = ROOT / ".cache" / "tools-venv"
 TF_FILES = sorted(p for p in TERRAFORM.rglob("*.tf") if ".terraform" not in p.parts)
 MODULES = sorted(p for p in (TERRAFORM / "modules").iterdir() if p.is_dir())
 ENVS = sorted(p for p in (TERRAFORM / "envs").iterdir() if p.is_dir())
@@ -145,30 +140,10 @@ def test_terraform_fmt_is_clean():
 
 # --- policy scan ------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
-def checkov() -> Path:
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["yimen"]["checkov_version"]
-    binary = TOOLS / "bin" / "checkov"
-    stamp = TOOLS / ".yimen-checkov"
-    if not (binary.exists() and stamp.exists() and stamp.read_text() == version):
-        print(f"[yimen] 安装 checkov {version} 到 {TOOLS.relative_to(ROOT)} …", flush=True)
-        venv.EnvBuilder(with_pip=True, clear=True).create(TOOLS)
-        subprocess.run([str(TOOLS / "bin" / "python"), "-m", "pip", "install", "--disable-pip-version-check",
-                        "-q", f"checkov=={version}"], check=True)
-        stamp.write_text(version)
-    return binary
-
-
-def _scan(checkov: Path, directory: Path, frameworks: list[str]) -> list[dict]:
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false",
-           "LOG_LEVEL": "WARNING"}
-    result = subprocess.run(
-        [str(checkov), "-d", str(directory), "--framework", *frameworks, "--skip-download", "--quiet",
-         "--compact", "-o", "json"],
-        capture_output=True, text=True, env=env, timeout=600)
-    assert result.stdout.strip(), result.stderr[-2000:]
-    reports = json.loads(result.stdout)
-    return reports if isinstance(reports, list) else [reports]
+@pytest.fixture
+def policy_reports() -> dict[str, list[dict]]:
+    """checkov's reports of terraform/ and of infra/ (tests/policy_scan.py), by scan name."""
+    return scans.result()
 
 
 def _failures_and_skips(reports: list[dict]) -> tuple[list[str], list[dict]]:
@@ -180,8 +155,9 @@ def _failures_and_skips(reports: list[dict]) -> tuple[list[str], list[dict]]:
     return failed, skipped
 
 
-def test_policy_scan_of_terraform_passes_or_waives_with_reasons(checkov):
-    reports = _scan(checkov, TERRAFORM, ["terraform"])
+@pytest.mark.prepare(scans)
+def test_policy_scan_of_terraform_passes_or_waives_with_reasons(policy_reports):
+    reports = policy_reports["terraform"]
     failed, skipped = _failures_and_skips(reports)
     passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
     assert passed >= 30, "the scanner really checked the modules"
@@ -191,8 +167,9 @@ def test_policy_scan_of_terraform_passes_or_waives_with_reasons(checkov):
         assert len(reason) >= 20, f"{skip['check_id']} waived without a reason"
 
 
-def test_policy_scan_of_the_image_and_manifests_passes_or_waives_with_reasons(checkov):
-    reports = _scan(checkov, ROOT / "infra", ["kubernetes", "dockerfile"])
+@pytest.mark.prepare(scans)
+def test_policy_scan_of_the_image_and_manifests_passes_or_waives_with_reasons(policy_reports):
+    reports = policy_reports["infra"]
     failed, skipped = _failures_and_skips(reports)
     checked = {r.get("check_type") for r in reports}
     assert {"kubernetes", "dockerfile"} <= checked
