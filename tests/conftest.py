@@ -23,6 +23,7 @@ from tests.background import Background
 
 ROOT = Path(__file__).resolve().parent.parent
 _county_numbers = itertools.count(1)
+_admin_numbers = itertools.count(1)
 
 
 def free_port() -> int:
@@ -151,6 +152,20 @@ def network():
     return Network()
 
 
+@pytest.fixture(scope="module")
+def shared_network(django_db_setup, django_db_blocker):
+    """One network for every test of a module, made once (six onboardings)
+    instead of once per test. A module opts in by overriding `network` with it,
+    when each of its tests adds only users (of its own names), items and data of
+    its own and changes nothing that another test of the module reads."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        made = Network()
+    connection.set_schema_to_public()
+    return made
+
+
 def host(point, port: int | None = None) -> str:
     return f"{point.primary_host}:{port}" if port else point.primary_host
 
@@ -181,9 +196,11 @@ def client_at():
 
 @pytest.fixture
 def admins(network, client_at):
-    """Two central admins of the county, each signed in with their own client."""
-    alice = network.user("alice", network.county, "central_admin")
-    bob = network.user("bob", network.county, "central_admin")
+    """Two central admins of the county, each signed in with their own client
+    (numbered: a module's tests may share one network)."""
+    n = next(_admin_numbers)
+    alice = network.user(f"alice{n}", network.county, "central_admin")
+    bob = network.user(f"bob{n}", network.county, "central_admin")
     a, b = client_at(network.county), client_at(network.county)
     a.force_login(alice)
     b.force_login(bob)

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.browser
 SCREENSHOT = Path("/tmp/yimen-home.png")
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test signs in users of its own."""
+    return shared_network
+
+
 def assert_on_dashboard(page, point) -> None:
     parts = urlsplit(page.url)
     assert parts.hostname == point.primary_host, page.url

@@ -17,6 +17,12 @@ SCREENSHOTS = Path("/tmp/yimen-citizen")
 
 
 @pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): its citizens only read."""
+    return shared_network
+
+
+@pytest.fixture
 def citizen_browser(browser):
     return browser
 

@@ -10,6 +10,12 @@ from tests.browser import sign_in, url
 pytestmark = pytest.mark.browser
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test edits a guide of its own item."""
+    return shared_network
+
+
 def _guide(point, code) -> ItemGuidePage:
     with tenant_context(point):
         return ItemGuidePage.objects.select_related("standard_version").get(code=code)

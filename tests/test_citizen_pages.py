@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 
 from tenants.models import PointStatus, ServicePoint
+from tests.conftest import Network
 
 MATERIALS = [
     {"name": "居民身份证", "form": "原件", "copies": 1, "source": "申请人提供", "required": True,
@@ -23,6 +24,13 @@ MATERIALS = [
      "note": "由民政部门共享"},
 ]
 ALL_TIERS = ["county", "township", "village"]
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test reads the
+    items it makes itself; the one that moves and suspends points makes its own."""
+    return shared_network
 
 
 def text(response) -> str:
@@ -176,7 +184,8 @@ def test_listings_read_the_guides_in_one_query(network):
         assert len(selects) == 3, [sql[:120] for sql in selects]
 
 
-def test_where_else_lists_adopting_points_of_the_county_nearest_first(network, client_at, make_item):
+def test_where_else_lists_adopting_points_of_the_county_nearest_first(client_at, make_item):
+    network = Network()  # its own: it moves points and suspends one
     version = make_item(accept_tiers=ALL_TIERS, decide_tier="county")
     far_code = str(900000 + secrets.randbelow(99999))
     while ServicePoint.objects.filter(region_code__startswith=far_code).exists():

@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tenants.models import Role
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test enters with its own admin."""
+    return shared_network
 
 PASSWORD = "pass-Word-2026"
 

@@ -1,5 +1,6 @@
 """What belongs to point A never appears at point B: users, sessions, cached
 values, uploaded files; and an unknown host is a 404."""
+import pytest
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -10,6 +11,13 @@ from tenants import access
 from tenants.models import Role
 
 PASSWORD = "pass-Word-2026"
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test signs in users,
+    stores files and sessions of its own."""
+    return shared_network
 
 
 def _login_page_shown(response) -> bool:

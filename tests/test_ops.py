@@ -18,6 +18,12 @@ from tests.conftest import ROOT, child_env, free_port
 INTERNAL = "10.0.3.7:8000"  # a pod IP, as kubelet and Prometheus send it
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): its tests only read it
+    (a domain added is removed again)."""
+    return shared_network
+
 
 def _internal(path: str):
     return Client(HTTP_HOST=INTERNAL).get(path)

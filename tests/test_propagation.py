@@ -23,6 +23,12 @@ from standards.models import Adoption, Propagation, PropagationTarget, StandardI
 ALL_TIERS = ["county", "township", "village", "park"]
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test propagates an item of its own."""
+    return shared_network
+
+
 def _new_version(version: StandardItemVersion, network, **changes) -> Propagation:
     """Draft, review by one central admin, publish by another."""
     author = network.user(f"author{version.pk}", network.county, "central_admin")

@@ -16,6 +16,13 @@ from search.models import IndexChange, SearchDocument
 from search.query import parse
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test works at points
+    or on items of its own and puts back what it drops."""
+    return shared_network
+
+
 def wait_indexed(point, seconds=60):
     deadline = time.monotonic() + seconds
     while IndexChange.objects.filter(point=point).exists():

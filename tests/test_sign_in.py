@@ -23,6 +23,13 @@ TOO_SHORT, TOO_COMMON, NUMERIC = "密码长度太短", "这个密码太常见了
 TOO_SIMILAR = "太相似"
 
 
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test signs in with
+    accounts of its own names, from client addresses of its own."""
+    return shared_network
+
+
 def new_address() -> str:
     return f"10.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}.{secrets.randbelow(250) + 1}"
 

@@ -60,6 +60,13 @@ def editor_data(content: dict, *, materials=None, faq=None, note="", **fields) -
 
 
 @pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test makes the
+    county's items it works on and reads only those."""
+    return shared_network
+
+
+@pytest.fixture
 def make_item(make_item, network):
     """Items made here belong to the test network's county, whose central admins edit them."""
     def make(**options):
