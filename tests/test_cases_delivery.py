@@ -34,7 +34,7 @@ ITEM = "YM-MZJ-GG-002"  # 老年人优待证办理: accepted at villages, decide
 ID = "11010519491231002X"
 CASES = 1000
 BATCH = 25
-PRODUCERS = 4  # clerks working at once (threads, each its own database connection)
+PRODUCERS = 2  # clerks working at once (threads, each its own database connection)
 QUEUE = f"cases-delivery-{os.getpid()}"
 # The worker's connections carry this name, so the test sees its transactions in pg_stat_activity.
 WORKER_APP = f"yimen-delivery-test-{os.getpid()}"
