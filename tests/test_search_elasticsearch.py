@@ -13,6 +13,7 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from search import backends, indexing, service
+from search.backends.base import BackendUnavailable
 from search.backends.elastic import alias, client, es_source
 from search.models import IndexChange, SearchDocument
 from search.query import parse
@@ -30,13 +31,33 @@ def es(search_es, django_db_setup, django_db_blocker):
     only; the Celery worker writes to both)."""
     from tests.conftest import Network
 
-    with override_settings(ELASTICSEARCH_URL=search_es.url(), SEARCH_ES_REFRESH=True):
+    try:
+        with override_settings(ELASTICSEARCH_URL=search_es.url(), SEARCH_ES_REFRESH=True):
+            backends.reset()
+            with django_db_blocker.unblock():
+                _first_index()
+                network = Network()
+                reindex(progress=lambda line: None, points=network.points())
+            yield network
+    finally:  # also when the setup fails: later modules search on PostgreSQL again
         backends.reset()
-        with django_db_blocker.unblock():
-            network = Network()
-            reindex(progress=lambda line: None, points=network.points())
-        yield network
-    backends.reset()
+
+
+def _first_index() -> None:
+    """The index behind the alias, made here if this module runs before anything
+    wrote to the node (conftest runs it early): on a node just started, creating
+    the first index can outlast the client's 2-second timeout, so it is retried
+    within a bound. A try that timed out may leave an index without the alias;
+    only the aliased one is ever read."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            backends.elastic.ensure_index()
+            return
+        except BackendUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 def run(point, backend, **params):
