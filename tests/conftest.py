@@ -296,7 +296,11 @@ def celery_worker(django_db_setup, search_es, tmp_path_factory):
     # No refresh wait on its Elasticsearch writes: the worker indexes every
     # point the suite makes, and tests that read Elasticsearch refresh first.
     env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1", "ELASTICSEARCH_URL": search_es.url(),
-           "YIMEN_SEARCH_PENDING_SECONDS": "1"}
+           "YIMEN_SEARCH_PENDING_SECONDS": "1",
+           # Beat's sweep of undelivered case notices stays out of the way: the kill
+           # test's own worker must be the one delivering its notices (each step's
+           # commit still sends its delivery task to a worker at once).
+           "YIMEN_NOTICES_SECONDS": "3600"}
     schedule = tmp_path_factory.mktemp("beat") / "schedule"
     processes = [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",

@@ -224,7 +224,7 @@ def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, 
         killer.join(150)  # the kills left go on while the worker catches up
         assert not killer.is_alive() and killer.error is None, killer.error
 
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a loaded machine: a worker restarted late catches up
         while (pending := Notice.objects.filter(case_id__in=ids, delivered_at__isnull=True).count()) > 0:
             assert time.monotonic() < deadline, f"{pending} notices still undelivered"
             deliver_pending.apply_async(queue=QUEUE)  # as beat does, for notices of a task lost with a worker
