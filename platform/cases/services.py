@@ -277,12 +277,13 @@ def _required(text: str, what: str, limit: int = 1000) -> str:
     return text[:limit]
 
 
-def _pending_upward(case: Case) -> Handoff | None:
+def pending_upward(case: Case) -> Handoff | None:
+    """The handoff that brought the case to its holder and awaits its answer (None at the accepting point)."""
     return case.handoffs.filter(to_point=case.holder, upward=True, status=HandoffStatus.PENDING).first()
 
 
 def _take_pending(case: Case, actor: Actor, now: dt.datetime) -> None:
-    pending = _pending_upward(case)
+    pending = pending_upward(case)
     if pending is not None:
         pending.status, pending.answered_at, pending.answered_by = HandoffStatus.TAKEN, now, actor.user
         pending.save(update_fields=["status", "answered_at", "answered_by"])
@@ -310,7 +311,7 @@ def return_down(case_id: int, actor: Actor, reason: str) -> Case:
     reason = _required(reason, "退回理由", 300)
 
     def change(case: Case) -> None:
-        pending = _pending_upward(case)
+        pending = pending_upward(case)
         if pending is None:
             raise CaseError(f"办件 {case.number} 是在{case.holder.name}收件的，没有可退回的下级服务点。")
         pending.status, pending.answered_at, pending.answered_by = HandoffStatus.RETURNED, clock.now(), actor.user

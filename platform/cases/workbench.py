@@ -12,7 +12,7 @@ from tenants.models import Role, ServicePoint
 
 from . import access, identity, routing, services
 from .errors import CaseError
-from .models import ApplicantKind, Case, DeskAssignment, HandoffStatus
+from .models import ApplicantKind, Case, DeskAssignment
 
 # Roles that read a point's cases without working its window (oversight).
 OVERSEEING = {Role.ADMIN, Role.SUPERVISOR, Role.CENTRAL_ADMIN}
@@ -67,8 +67,7 @@ def allowed_steps(user, point: ServicePoint, case: Case) -> list[str]:
             continue
         if action == "hand_up" and routing.next_hop(case.holder, case.deciding_point) is None:
             continue
-        if action == "return_down" and not case.handoffs.filter(
-                to_point=case.holder, upward=True, status=HandoffStatus.PENDING).exists():
+        if action == "return_down" and services.pending_upward(case) is None:
             continue
         if action == "accept" and missing:
             continue
