@@ -23,6 +23,9 @@ class CasesConfig(AppConfig):
         shared_rows.register_not_exported("cases.Handoff", "part of its case (see cases.Case)")
         shared_rows.register_not_exported("cases.Notice", "part of its case (see cases.Case)")
         shared_rows.register_not_exported("cases.SmsMessage", "part of its case (see cases.Case)")
+        shared_rows.register_not_exported("cases.ElectronicResult", "part of its case (see cases.Case)")
+        shared_rows.register_not_exported("cases.Rating", "part of its case (see cases.Case)")
+        shared_rows.register_not_exported("cases.FollowUp", "part of its case's rating (see cases.Case)")
         shared_rows.register_not_exported("cases.CaseNumberSequence", "numbering of the network's cases")
         shared_rows.register_not_exported(
             "cases.DeskAssignment", "staff of the point's departments: rebuilt with its role groups")

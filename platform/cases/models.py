@@ -15,10 +15,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.files.storage import storages
 from django.db import models
 from django_fsm import RETURN_VALUE, FSMField, transition
 
 from tenants.scope import PointOwnedQuerySet, points_visible_to
+
+
+def applicant_files():
+    """The private storage of applicants' files (settings.STORAGES["applicant_files"])."""
+    return storages["applicant_files"]
 
 
 class Status(models.TextChoices):
@@ -135,6 +141,12 @@ class Case(models.Model):
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
     delivery_detail = models.CharField("送达说明", max_length=300, blank=True)
     delivered_at = models.DateTimeField("送达时间", null=True, blank=True)
+    # 送达 by window pick-up: the code the applicant shows; by free post: where and how it went.
+    pickup_code = models.CharField("取件码", max_length=8, blank=True)
+    post_address = models.CharField("邮寄地址", max_length=200, blank=True)
+    post_carrier = models.CharField("快递公司", max_length=30, blank=True)
+    post_tracking = models.CharField("运单号", max_length=40, blank=True)
+    post_delivered_on = models.DateField("妥投日期", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
     # The intake form's one-time token: a second submit of the same form finds this case.
     intake_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
@@ -404,3 +416,89 @@ class WorkdayYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.year} 年"
+
+
+def result_path(instance: ElectronicResult, filename: str) -> str:
+    # In the deciding point's folder, under the result's random token.
+    return f"results/{instance.case.deciding_point.schema_name}/{instance.token}.pdf"
+
+
+class ElectronicResult(models.Model):
+    """A result (决定书 or licence) issued electronically: a PDF in the deciding
+    authority's name with its seal and a QR code to /verify/<token> on the
+    network's host. The PDF's SHA-256 is kept, so a changed copy does not verify."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="results")
+    token = models.CharField(max_length=43, unique=True)
+    title = models.CharField("文书名称", max_length=100)
+    issuer = models.CharField("出具机关", max_length=100)
+    recipient_masked = models.CharField("送达对象（脱敏）", max_length=100)
+    pdf = models.FileField(upload_to=result_path, max_length=200, storage=applicant_files)
+    sha256 = models.CharField("文件指纹", max_length=64)
+    issued_at = models.DateTimeField("出具时间")
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    revoke_reason = models.CharField("撤销理由", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "电子证照/文书"
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.title}"
+
+    @property
+    def valid(self) -> bool:
+        return self.revoked_at is None
+
+
+class RatingChannel(models.TextChoices):
+    WINDOW = "window", "窗口评价器"
+    QR = "qr", "扫码评价"
+    ONLINE = "online", "网上评价"
+
+
+class Rating(models.Model):
+    """好差评: one rating per case, after 办结."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating")
+    point = models.ForeignKey("tenants.ServicePoint", on_delete=models.PROTECT, related_name="+")
+    grade = models.PositiveSmallIntegerField("评价等级")  # 1 非常不满意 … 5 非常满意
+    comment = models.CharField("评价内容", max_length=500, blank=True)
+    channel = models.CharField(max_length=10, choices=RatingChannel.choices)
+    rated_at = models.DateTimeField("评价时间")
+
+    objects = PointOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "好差评"
+        constraints = [models.CheckConstraint(condition=models.Q(grade__gte=1, grade__lte=5),
+                                              name="rating_grade_1_to_5")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.grade}"
+
+
+class FollowUp(models.Model):
+    """A bad rating (1–2) opens a task for the point's supervisor: 整改 and a
+    reply to the applicant within 15 working days."""
+
+    rating = models.OneToOneField(Rating, on_delete=models.PROTECT, related_name="follow_up")
+    point = models.ForeignKey("tenants.ServicePoint", on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField("整改期限")
+    action_taken = models.TextField("整改情况", blank=True)
+    reply = models.TextField("答复申请人", blank=True)
+    done_at = models.DateTimeField("完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+
+    objects = PointOwnedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "差评整改"
+        ordering = ["due_date"]
+
+    def __str__(self) -> str:
+        return f"{self.rating_id}: {self.due_date}"

@@ -26,6 +26,7 @@ SHARED_APPS = [
     "axes",  # failed sign-ins: in public, so a lock holds at every point's host
     "standards",  # the standard item library, adoptions and propagations
     "cases",  # cases (办件): one record across tiers, events, handoffs, outbox, working days
+    "online",  # citizens online: network accounts, online applications, uploads, 我的办件
     "search",  # catalogue search: documents, outbox, synonyms, search log
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",
@@ -167,9 +168,16 @@ MEDIA_URL = "/media/"
 MULTITENANT_RELATIVE_MEDIA_ROOT = "%s"
 STATIC_ROOT = env.get("STATIC_ROOT") or str(REPO / ".data" / "static")
 STATIC_URL = "/static/"
+# Applicants' files (online uploads, electronic results) are private: never
+# under MEDIA_ROOT, which points serve at /media/. Folders per point inside;
+# served only by views that check the case's scope. Production: object storage
+# (an S3-compatible backend in this alias).
+PRIVATE_MEDIA_ROOT = env.get("PRIVATE_MEDIA_ROOT") or str(REPO / ".data" / "private-media")
 STORAGES = {
     "default": {"BACKEND": "tenants.storage.PointFileStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "applicant_files": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                        "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-not-served/"}},
 }
 
 # --- Point archives (tenants.archive, tenants.archive.signing) -----------------

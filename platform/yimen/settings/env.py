@@ -14,6 +14,7 @@ DEFAULTS = {
     "BASE_DOMAIN": "localhost",
     "SECRET_KEY": "dev-only-insecure-key-change-me",
     "MEDIA_ROOT": "",
+    "PRIVATE_MEDIA_ROOT": "",
     "ALLOWED_HOSTS": "",
     # Production and operations (settings/production.py, platform/ops, infra/).
     "STATIC_ROOT": "",  # empty: .data/static in the repo; the image sets /app/static
