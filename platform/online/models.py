@@ -55,6 +55,9 @@ class SignInCode(models.Model):
         verbose_name = "登录验证码"
         indexes = [models.Index(fields=["phone", "-created_at"], name="signin_code_latest")]
 
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}****{self.phone[-4:]} {self.created_at:%H:%M}"
+
 
 class Draft(models.Model):
     """An online application being filled in; saved as the applicant goes."""
@@ -72,6 +75,9 @@ class Draft(models.Model):
     class Meta:
         verbose_name = "网上申请草稿"
         ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account}: {self.item_id}"
 
 
 def upload_path(instance: Upload, filename: str) -> str:

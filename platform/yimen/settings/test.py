@@ -5,8 +5,9 @@ from .base import REPO
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
 MEDIA_ROOT = str(REPO / ".data" / "test-media")
 PRIVATE_MEDIA_ROOT = str(REPO / ".data" / "test-private-media")
-STORAGES = {**STORAGES, "applicant_files": {**STORAGES["applicant_files"],  # noqa: F405
-                                            "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-not-served/"}}}
+STORAGES = {**STORAGES, "applicant_files": {  # noqa: F405
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-not-served/"}}}
 
 # The suite's own clients (Django's test client, the browser via the live
 # server, the API fuzzer) all come from loopback and would share one search
