@@ -1,4 +1,8 @@
 """Routes owned by online.account (see online/urls.py)."""
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import text_size
+
+urlpatterns = [
+    path("text-size/", text_size.text_size, name="text_size"),
+]
