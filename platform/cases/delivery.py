@@ -31,7 +31,7 @@ SMS_TEXTS = {
                              "{tolerated}。",
     "refuse": "【一门】您的办件 {number}（{item}）不予受理，请到{origin}领取不予受理告知书。",
     "request_supplement": "【一门】您的办件 {number}（{item}）需要补正：{supplement}。请带齐材料到{origin}。",
-    "decide": "【一门】您的办件 {number}（{item}）已办理完毕，请到{origin}领取结果。",
+    "decide": "【一门】您的办件 {number}（{item}）已办理完毕，取件码 {pickup}，请到{origin}领取结果。",
     "close": "【一门】您的办件 {number}（{item}）已办结，欢迎对本次服务进行评价。",
 }
 # The steps that put a case in a point's inbox.
@@ -50,7 +50,7 @@ def _fields(case: Case, event: CaseEvent) -> dict[str, str]:
         "due": f"{case.due_date:%Y年%m月%d日}" if case.due_date else "",
         "tolerance_due": f"{case.tolerance_due:%Y年%m月%d日}" if case.tolerance_due else "",
         "tolerated": "、".join(case.tolerance_materials), "supplement": "、".join(case.supplement_list),
-        "sender": event.point.name if event.point else "", "note": event.note,
+        "sender": event.point.name if event.point else "", "note": event.note, "pickup": case.pickup_code,
     }
 
 

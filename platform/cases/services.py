@@ -11,6 +11,8 @@ written (`cases.history`), and the notices it causes put in the outbox
 from __future__ import annotations
 
 import datetime as dt
+import hmac
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +36,15 @@ ACTION_LABELS = {
     "accept_with_tolerance": "容缺受理", "refuse": "不予受理", "request_supplement": "一次性告知补正",
     "supplement_received": "补正材料收齐", "start_review": "开始审查", "start_special": "进入特别程序",
     "end_special": "特别程序结束", "decide": "作出决定", "deliver": "送达", "close": "办结", "withdraw": "撤回",
+    # Steps that change no status (record_step): the results' register (cases.results).
+    "issue_result": "出具电子文书", "revoke_result": "撤销电子文书", "post_delivered": "邮件妥投",
+    "post_tracking": "登记运单号",
 }
 # The case fields an event records before and after.
 TRACKED = ("status", "holder_id", "due_date", "accepted_at", "clock_stopped_on", "resume_status", "supplement_list",
            "special_reason", "special_expected_end", "tolerance_materials", "tolerance_due", "refusal_reason",
-           "granted", "decision_text", "delivery", "delivery_detail", "delivered_at", "closed_at", "materials")
+           "granted", "decision_text", "delivery", "delivery_detail", "delivered_at", "closed_at", "materials",
+           "pickup_code", "post_address", "post_carrier", "post_tracking", "post_delivered_on")
 
 
 @dataclass(frozen=True)
@@ -430,6 +436,7 @@ def decide(case_id: int, actor: Actor, *, granted: bool, text: str) -> Case:
     def change(case: Case) -> None:
         now = clock.now()
         case.granted, case.decision_text, case.decided_at = granted, text, now
+        case.pickup_code = f"{secrets.randbelow(10 ** 6):06d}"  # shown on the receipt, sent in the SMS
         if not granted:
             case.decision_text = f"{text}\n{APPEAL_NOTICE}"
         _send_down(case, actor, now, "决定")
@@ -445,8 +452,20 @@ def _send_down(case: Case, actor: Actor, now: dt.datetime, what: str) -> None:
         case.holder = case.origin_point
 
 
-def deliver(case_id: int, actor: Actor, *, method: str, detail: str = "") -> Case:
-    """送达 at the point where the citizen is: window pick-up, free post or electronic."""
+@dataclass
+class Post:
+    """免费邮寄: where the result goes; the tracking number may come later (cases.results.import_tracking)."""
+
+    address: str
+    carrier: str = ""
+    tracking: str = ""
+
+
+def deliver(case_id: int, actor: Actor, *, method: str, detail: str = "", post: Post | None = None,
+            pickup_code: str = "") -> Case:
+    """送达 at the point where the citizen is: window pick-up (the applicant's pick-up code, when
+    given, must match the one the decision SMS sent), free post (an address) or electronic
+    (cases.results.deliver_electronic, which issues the PDF in the same transaction)."""
     if method not in Delivery.values:
         raise CaseError("请选择送达方式：窗口领取、免费邮寄或电子送达。")
 
@@ -455,11 +474,35 @@ def deliver(case_id: int, actor: Actor, *, method: str, detail: str = "") -> Cas
         label = Delivery(method).label
         if allowed and label not in allowed:
             raise CaseError(f"“{case.item_name}”的送达方式只有{'、'.join(allowed)}。")
-        if method == Delivery.POST and not detail.strip():
-            raise CaseError("邮寄送达请填写收件地址和快递单号。")
+        if method == Delivery.WINDOW and pickup_code.strip() and case.pickup_code and \
+                not hmac.compare_digest(pickup_code.strip(), case.pickup_code):
+            raise CaseError("取件码不正确，请核对申请人出示的取件码，或核验其身份证件后不填取件码送达。")
+        if method == Delivery.POST:
+            address = (post.address if post else detail).strip()
+            if not address:
+                raise CaseError("邮寄送达请填写收件地址。")
+            case.post_address = address[:200]
+            case.post_carrier = (post.carrier if post else "").strip()[:30]
+            case.post_tracking = (post.tracking if post else "").strip()[:40]
         case.delivery, case.delivery_detail, case.delivered_at = method, detail.strip()[:300], clock.now()
 
     return _step(case_id, actor, "deliver", change)
+
+
+def record_step(case_id: int, actor: Actor, action: str, role: str, change, *, note: str = "",
+                public: bool = True) -> Case:
+    """A step that moves no status (电子文书出具/撤销, 妥投): the case locked, `change`
+    applied (it may refuse with CaseError), one event in the chain. The caller
+    (cases.results) has checked that the actor may take it, in `role`."""
+    with transaction.atomic():
+        case = Case.objects.select_for_update(of=("self",)).filter(pk=case_id).first()
+        if case is None:
+            raise CaseError("办件不存在。")
+        before = _snapshot(case)
+        change(case)
+        _record(case, actor, role, action, before=before, from_status=case.status, note=note, public=public)
+        case.save()
+    return case
 
 
 def close(case_id: int, actor: Actor) -> Case:
