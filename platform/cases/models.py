@@ -344,9 +344,10 @@ class Notice(models.Model):
 
 
 class SmsMessage(models.Model):
-    """What the demo and test SMS provider 'sends': one row per notice, never two."""
+    """What the demo and test SMS provider 'sends': one row per notice, never two;
+    a sign-in code (online.accounts) belongs to no case and has no notice."""
 
-    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="sms")
+    notice = models.OneToOneField(Notice, null=True, blank=True, on_delete=models.PROTECT, related_name="sms")
     phone = models.CharField(max_length=20)
     text = models.CharField(max_length=500)
     sent_at = models.DateTimeField(auto_now_add=True)

@@ -26,6 +26,10 @@ class SmsProvider(Protocol):
     def send(self, notice: Notice) -> None:
         """Send `notice.text` to `notice.phone`; raise to have it retried later."""
 
+    def send_code(self, phone: str, text: str) -> None:
+        """Send a one-time sign-in code now (no outbox: a code is worth nothing
+        once late, and the citizen simply asks again); raise when it failed."""
+
 
 class TableProvider:
     """Demo and tests: the message goes to the SmsMessage table and the console."""
@@ -33,6 +37,11 @@ class TableProvider:
     def send(self, notice: Notice) -> None:
         SmsMessage.objects.create(notice=notice, phone=notice.phone, text=notice.text)
         log.info("短信 → %s：%s", mask_phone(notice.phone), notice.text)
+
+    def send_code(self, phone: str, text: str) -> None:
+        # The demo prints the code to the console, where whoever runs it can read it.
+        SmsMessage.objects.create(notice=None, phone=phone, text=text)
+        log.info("短信 → %s：%s", mask_phone(phone), text)
 
 
 def provider() -> SmsProvider:
