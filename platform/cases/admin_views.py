@@ -26,7 +26,7 @@ from tenants.links import point_url
 from tenants.models import ServicePoint
 from tenants.signin import client_address
 
-from . import access, identity, inbox, qr, services, workbench
+from . import access, identity, inbox, online_steps, qr, services, workbench
 from . import forms as case_forms
 from .errors import CaseError
 from .models import ApplicantKind, Case, Status
@@ -251,6 +251,8 @@ def case_detail(request, case_id: int):
 
 
 def _take_step(action: str, case_id: int, actor: services.Actor, data) -> Case:
+    if action == "receive_online":
+        return online_steps.receive_online(case_id, actor)
     if action == "hand_up":
         return services.hand_up(case_id, actor, data.get("note", ""))
     if action == "return_down":

@@ -33,6 +33,8 @@ SMS_TEXTS = {
     "request_supplement": "【一门】您的办件 {number}（{item}）需要补正：{supplement}。请带齐材料到{origin}。",
     "decide": "【一门】您的办件 {number}（{item}）已办理完毕，取件码 {pickup}，请到{origin}领取结果。",
     "close": "【一门】您的办件 {number}（{item}）已办结，欢迎对本次服务进行评价。",
+    "submit_online": "【一门】{name}，您的“{item}”网上申请已提交{origin}，办件编号 {number}，预审通过后收件。",
+    "receive_online": "【一门】{name}，您的“{item}”网上申请已由{origin}预审收件，办件编号 {number}。",
 }
 # The steps that put a case in a point's inbox.
 INBOX_TEXTS = {
@@ -40,6 +42,8 @@ INBOX_TEXTS = {
     "return_down": "办件 {number}（{item}）被{sender}退回：{note}",
     "decide": "办件 {number}（{item}）已作出决定，请通知申请人并送达。",
     "refuse": "办件 {number}（{item}）不予受理，请向申请人送达告知书。",
+    "submit_online": "新网上申请 {number}（{item}），请预审并收件。",
+    "supplement_online": "办件 {number}（{item}）的申请人已网上提交补正材料：{supplement}。",
 }
 
 

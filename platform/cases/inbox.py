@@ -36,6 +36,8 @@ def _reason(case: Case, point: ServicePoint) -> str:
     last = handoffs[-1] if handoffs else None
     if last is not None and last.status == HandoffStatus.RETURNED and last.from_point_id == point.pk:
         return f"被{last.to_point.name}退回：{last.return_reason}"
+    if case.status == Status.APPLIED:
+        return "网上申请，待预审收件"
     if case.status == Status.DECIDED:
         return "决定已下达，待送达" if case.origin_point_id == point.pk else "已决定，待送达"
     if case.status == Status.DELIVERED:

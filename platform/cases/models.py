@@ -197,12 +197,13 @@ class Case(models.Model):
     def refuse(self):
         """不予受理, with written reasons and the notice of the right to appeal."""
 
-    @transition(field=status, source=[Status.RECEIVED, Status.ACCEPTED, Status.REVIEW], target=Status.SUPPLEMENT)
+    @transition(field=status, source=[Status.APPLIED, Status.RECEIVED, Status.ACCEPTED, Status.REVIEW],
+                target=Status.SUPPLEMENT)
     def request_supplement(self):
-        """补正: one complete list; the clock stops."""
+        """补正: one complete list; the clock stops (also at 预审 of an online application)."""
 
-    @transition(field=status, source=Status.SUPPLEMENT, target=RETURN_VALUE(Status.RECEIVED, Status.ACCEPTED,
-                                                                           Status.REVIEW))
+    @transition(field=status, source=Status.SUPPLEMENT, target=RETURN_VALUE(Status.APPLIED, Status.RECEIVED,
+                                                                           Status.ACCEPTED, Status.REVIEW))
     def supplement_received(self):
         """补正材料收齐: back where it was; the clock resumes."""
         return self.resume_status

@@ -36,6 +36,8 @@ ACTION_LABELS = {
     "accept_with_tolerance": "容缺受理", "refuse": "不予受理", "request_supplement": "一次性告知补正",
     "supplement_received": "补正材料收齐", "start_review": "开始审查", "start_special": "进入特别程序",
     "end_special": "特别程序结束", "decide": "作出决定", "deliver": "送达", "close": "办结", "withdraw": "撤回",
+    # Online applications (cases.online_steps).
+    "submit_online": "网上申请", "receive_online": "网上申请收件", "supplement_online": "网上补正",
     # Steps that change no status (record_step): the results' register (cases.results).
     "issue_result": "出具电子文书", "revoke_result": "撤销电子文书", "post_delivered": "邮件妥投",
     "post_tracking": "登记运单号",

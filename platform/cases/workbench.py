@@ -18,6 +18,7 @@ from .models import ApplicantKind, Case, DeskAssignment
 OVERSEEING = {Role.ADMIN, Role.SUPERVISOR, Role.CENTRAL_ADMIN}
 # (action, the Case transition it takes, label) in the order the page offers them.
 STEPS = [
+    ("receive_online", "receive", "网上申请收件（预审通过）"),
     ("hand_up", "hand_up", "转办上报"), ("return_down", "return_down", "退回"), ("accept", "accept", "受理"),
     ("accept_with_tolerance", "accept", "容缺受理"), ("refuse", "refuse", "不予受理"),
     ("request_supplement", "request_supplement", "一次性告知补正"),
