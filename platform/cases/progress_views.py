@@ -31,10 +31,6 @@ NOT_FOUND = "没有找到与该办件编号和手机号后四位相符的办件�
 DEFAULT_RATES = {"address": "10/m", "number": "30/h"}
 
 
-def _number(group: str, request) -> str:
-    return request.POST.get("number", "").strip()[:40]
-
-
 def _rate(name: str):
     def rate(group: str, request) -> str | None:
         value = getattr(settings, "CASES_PROGRESS_RATES", {}).get(name) or DEFAULT_RATES[name]
@@ -42,10 +38,11 @@ def _rate(name: str):
     return rate
 
 
-def _over_budget(request) -> int:
-    """Seconds to wait when a budget is spent, else 0 (Redis unreachable: not limited)."""
+def over_budget(request, number: str) -> int:
+    """Seconds to wait when a budget is spent, else 0 (Redis unreachable: not limited).
+    Shared with the public lookup API (cases.public_api), which spends the same budgets."""
     wait = 0
-    for name, key in (("address", client_budget_key), ("number", _number)):
+    for name, key in (("address", client_budget_key), ("number", lambda group, request: number.strip()[:40])):
         try:
             usage = get_usage(request, group=f"cases.progress.{name}", key=key, rate=_rate(name), increment=True)
         except Exception:  # the cache backend's connection errors
@@ -56,16 +53,19 @@ def _over_budget(request) -> int:
     return wait
 
 
-def _find(point, number: str, tail: str) -> Case | None:
+def find(point, number: str, tail: str) -> Case | None:
+    """The case with this number whose phone ends in `tail`; in the point's county network,
+    or anywhere for the network's own host (point None)."""
     if not number or len(tail) != 4 or not tail.isdigit():
         return None
-    case = Case.objects.in_network(point).filter(number=number).select_related("origin_point").first()
+    cases = Case.objects.in_network(point) if point is not None else Case.objects.all()
+    case = cases.filter(number=number).select_related("origin_point").first()
     phone = case.phone.replace("-", "") if case else "0000"
     # The same comparison whether or not the number exists.
     return case if hmac.compare_digest(phone[-4:], tail) and case is not None else None
 
 
-def _shown(case: Case) -> dict:
+def shown(case: Case) -> dict:
     name = case.applicant_name if case.applicant_kind == ApplicantKind.ENTERPRISE else \
         identity.mask_name(case.applicant_name)
     events = [(event, services.ACTION_LABELS.get(event.action, event.action))
@@ -82,15 +82,15 @@ def progress(request):
         number = request.POST.get("number", "").strip()[:40]
         tail = request.POST.get("phone_tail", "").strip()
         context["number"] = number
-        wait = _over_budget(request)
+        wait = over_budget(request, number)
         if wait:
             context["error"] = f"查询过于频繁，请 {wait} 秒后再试。"
             response = TemplateResponse(request, "cases/progress.html", context, status=429)
             response["Retry-After"] = str(wait)
             return response
-        case = _find(point, number, tail) if point is not None else None
+        case = find(point, number, tail) if point is not None else None
         if case is None:
             context["error"] = NOT_FOUND
         else:
-            context.update(_shown(case))
+            context.update(shown(case))
     return TemplateResponse(request, "cases/progress.html", context)

@@ -90,7 +90,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "tenants.redirects.PointRedirectMiddleware",  # Wagtail's redirects, not on the network host (no Wagtail)
     # Innermost: turns a sign-in lock into a 429 of the login page (tenants.signin).
     "axes.middleware.AxesMiddleware",
 ]
