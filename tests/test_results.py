@@ -181,3 +181,32 @@ def test_the_lookup_api_spends_the_progress_budgets(setup, client_at, settings):
                         content_type="application/json", REMOTE_ADDR="10.9.8.7") for _ in range(4)]
     assert [a.status_code for a in answers] == [404, 404, 404, 429]
     assert int(answers[-1]["Retry-After"]) >= 1
+
+
+def test_the_workbench_delivers_electronically_and_the_decider_revokes_there(setup, network, client_at):
+    from cases.models import ElectronicResult
+
+    case = decided(setup)
+    clerk = client_at(network.county)
+    clerk.force_login(setup.clerk.user)
+    page = clerk.get(f"/admin/cases/{case.pk}/").content.decode()
+    assert f"/admin/cases/{case.pk}/results/" in page and "deliver-pickup" in page
+    receipt = clerk.get(f"/admin/cases/{case.pk}/receipt/").content.decode()
+    assert "服务评价二维码" in receipt and case.pickup_code in receipt
+    refused = clerk.post(f"/admin/cases/{case.pk}/results/", {"action": "deliver", "method": "post", "address": ""})
+    assert refused.status_code == 400 and "收件地址" in refused.content.decode()
+    done = clerk.post(f"/admin/cases/{case.pk}/results/", {"action": "deliver", "method": "electronic"})
+    assert done.status_code == 302
+    result = ElectronicResult.objects.get(case=case)
+    shown = clerk.get(f"/admin/cases/{case.pk}/results/").content.decode()
+    assert f"http://localhost/verify/{result.token}" in shown and result.sha256 in shown
+    pdf = clerk.get(f"/admin/cases/{case.pk}/results/{result.pk}.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    outsider = client_at(network.village)
+    outsider.force_login(setup.village.user)
+    assert outsider.get(f"/admin/cases/{case.pk}/results/{result.pk}.pdf").status_code == 404
+    revoked = clerk.post(f"/admin/cases/{case.pk}/results/", {"action": "revoke", "result": result.pk,
+                                                               "reason": "决定书内容有误，重新出具"})
+    assert revoked.status_code == 302
+    result.refresh_from_db()
+    assert not result.valid and result.revoke_reason == "决定书内容有误，重新出具"

@@ -26,10 +26,11 @@ from tenants.links import point_url
 from tenants.models import ServicePoint
 from tenants.signin import client_address
 
-from . import access, identity, inbox, online_steps, qr, services, workbench
+from . import access, identity, inbox, online_steps, qr, ratings, services, workbench
 from . import forms as case_forms
 from .errors import CaseError
 from .models import ApplicantKind, Case, Status
+from .result_views import network_root
 
 DENIED = "办件工作台只对本服务点的窗口人员、部门窗口人员和督查人员开放。"
 LIST_SIZE = 200
@@ -337,4 +338,6 @@ def receipt_print(request, case_id: int):
         **_print_context(request, case), "progress_url": url,
         "qr": qr.svg(url, title=f"办件 {case.number} 进度查询二维码"),
         "title": _receipt_title(case),
+        # 好差评 by the receipt's QR: a signed link on the network's host (cases.ratings), rated after 办结.
+        "rate_qr": qr.svg(f"{network_root(request)}/rate/{ratings.token_for(case)}/", title="服务评价二维码"),
         "received": [row for row in case.materials if row["present"]]})

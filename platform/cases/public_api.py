@@ -80,6 +80,7 @@ def lookup(request):
     }, json_dumps_params={"ensure_ascii": False})
 
 
+@csrf_exempt  # reads only; an undeclared method gets 405, not the CSRF check's 403
 @never_cache
 @require_GET
 def result(request, token: str):

@@ -19,6 +19,13 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{1,43}")
 CHECK_LIMIT_DEFAULT = 10 * 1024 * 1024
 
 
+def network_root(request) -> str:
+    """The network's own host, in the scheme and port this request came in on (the QR codes' target)."""
+    port = request.get_port()
+    suffix = "" if port in ("80", "443") else f":{port}"
+    return f"{request.scheme}://{settings.BASE_DOMAIN}{suffix}"
+
+
 def find_result(token: str) -> ElectronicResult | None:
     if not TOKEN.fullmatch(token or ""):
         return None  # not one we issue (secrets.token_urlsafe): no query

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("online.account_urls")),
     path("", include("online.apply_urls")),
     path("", include("cases.result_urls")),
+    path("", include("online.rating_urls")),  # /my/<number>/rate/ (好差评 online)
 ]
