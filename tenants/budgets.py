@@ -5,8 +5,9 @@ tells how long to wait when it is spent. A budget is named by its group and
 counted per key: the client address (`tenants.signin.client_budget_key`, the
 default) or any value the caller gives (a phone number, a case number). Redis
 unreachable: not limited, so a page never fails because its limiter does.
-Used by the network host's sign-in by code (online.accounts); search.limits
-and cases.progress_views keep their own (older) copies of the same pattern.
+Used by the progress lookup and its public API (cases.progress_views) and
+the network host's sign-in by code (online.account_views); search.limits
+keeps its own, with its exempt addresses.
 """
 from __future__ import annotations
 

@@ -17,10 +17,9 @@ from django.conf import settings
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage
 
+from tenants import budgets
 from tenants.scope import current_point
-from tenants.signin import client_budget_key
 
 from . import identity, services
 from .models import ApplicantKind, Case
@@ -31,26 +30,15 @@ NOT_FOUND = "没有找到与该办件编号和手机号后四位相符的办件�
 DEFAULT_RATES = {"address": "10/m", "number": "30/h"}
 
 
-def _rate(name: str):
-    def rate(group: str, request) -> str | None:
-        value = getattr(settings, "CASES_PROGRESS_RATES", {}).get(name) or DEFAULT_RATES[name]
-        return None if value.strip().lower() in ("off", "0") else value.strip()
-    return rate
+def _rate(name: str) -> str:
+    return getattr(settings, "CASES_PROGRESS_RATES", {}).get(name) or DEFAULT_RATES[name]
 
 
 def over_budget(request, number: str) -> int:
     """Seconds to wait when a budget is spent, else 0 (Redis unreachable: not limited).
     Shared with the public lookup API (cases.public_api), which spends the same budgets."""
-    wait = 0
-    for name, key in (("address", client_budget_key), ("number", lambda group, request: number.strip()[:40])):
-        try:
-            usage = get_usage(request, group=f"cases.progress.{name}", key=key, rate=_rate(name), increment=True)
-        except Exception:  # the cache backend's connection errors
-            log.warning("progress lookups not limited: the cache is unreachable", exc_info=True)
-            return 0
-        if usage and usage["should_limit"]:
-            wait = max(wait, int(usage["time_left"]), 1)
-    return wait
+    return max(budgets.spend(request, "cases.progress.address", _rate("address")),
+               budgets.spend(request, "cases.progress.number", _rate("number"), key=number.strip()[:40]))
 
 
 def find(point, number: str, tail: str) -> Case | None:
