@@ -282,6 +282,8 @@ def _take_step(action: str, case_id: int, actor: services.Actor, data) -> Case:
     if action == "decide":
         return services.decide(case_id, actor, granted=case_forms.granted(data), text=data.get("text", ""))
     if action == "deliver":
+        if data.get("method") == "electronic":  # the PDF is issued with it: result_admin.case_results
+            raise CaseError("电子送达请在“送达与电子文书”页面办理，以便同时出具电子文书。")
         return services.deliver(case_id, actor, method=data.get("method", ""), detail=data.get("detail", ""))
     if action == "close":
         return services.close(case_id, actor)

@@ -61,7 +61,9 @@ def case_results(request, case_id: int):
     if request.method == "POST":
         try:
             messages.success(request, _act(request, case))
-            return redirect("cases_results", case_id=case.pk)
+            # After 送达 the clerk goes on at the case page (办结); the results stay one link away.
+            back = "cases_case" if request.POST.get("action") == "deliver" else "cases_results"
+            return redirect(back, case_id=case.pk)
         except CaseError as refused:
             error, status = str(refused), 400
             case = _case(request, case_id)
