@@ -30,7 +30,7 @@ def spend(request, group: str, rate: str | None, key: str | Callable | None = No
     such as "10/m"; "off" for none) per `key` (a value, or a function of
     (group, request); the client address when None). The seconds to wait if
     the budget is spent, else 0."""
-    if _off(rate):
+    if rate is None or _off(rate):
         return 0
     if key is None:
         key_fn = client_budget_key

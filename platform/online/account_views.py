@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -19,6 +20,7 @@ from cases.models import ApplicantKind, Status
 from tenants import budgets
 
 from . import accounts, session
+from .models import CitizenAccount
 from .session import citizen_required, current_account
 
 # The same answer for every failed code: wrong, expired, used, exhausted, or a phone without an account.
@@ -39,6 +41,14 @@ def _over_budget(request, action: str, phone: str) -> int:
     """Spend one request of the address's and the phone's budget for `action`; the seconds to wait."""
     return max(budgets.spend(request, f"online.{action}.address", _rate(f"{action}.address")),
                budgets.spend(request, f"online.{action}.phone", _rate(f"{action}.phone"), key=phone or "-"))
+
+
+def _signed_in(request) -> CitizenAccount:
+    """The account of a view behind @citizen_required (which has made sure there is one)."""
+    account = current_account(request)
+    if account is None:
+        raise PermissionDenied
+    return account
 
 
 def _next(request) -> str:
@@ -98,7 +108,8 @@ def login_code(request):
         if account is None:
             context["error"] = WRONG_CODE
             return TemplateResponse(request, "online/login_code.html", context, status=400)
-        session.sign_in(request, account)  # a fresh session: the phone step's session is gone
+        session.sign_in(request, account)  # a fresh session key: one made before signing in is worth nothing
+        request.session.pop(PHONE_SESSION_KEY, None)
         if not account.verified:
             return redirect(f"/account/verify/?{_query(context['next'])}")
         return HttpResponseRedirect(context["next"])
@@ -116,7 +127,7 @@ def logout(request):
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """The real-name step (once per account)."""
-    account = current_account(request)
+    account = _signed_in(request)
     data = request.POST if request.method == "POST" else {}
     context = {
         "account": account, "next": _next(request),
@@ -157,7 +168,7 @@ def _row(case) -> dict:
 @citizen_required
 def my_cases(request):
     """我的办件: every case of the account, open ones first."""
-    account = current_account(request)
+    account = _signed_in(request)
     cases = (accounts.cases_of(account).select_related("origin_point")
              .order_by("-received_at", "-pk"))
     rows = [_row(case) for case in cases]
@@ -172,7 +183,7 @@ def my_cases(request):
 @citizen_required
 def my_case(request, number: str):
     """One case of the account and its public steps; anybody else's case is 404, like a missing one."""
-    account = current_account(request)
+    account = _signed_in(request)
     case = accounts.cases_of(account).filter(number=number).select_related("origin_point").first()
     if case is None:
         raise Http404("没有这个办件。")
