@@ -249,6 +249,10 @@ def test_files_are_checked_by_content_and_size_and_names_reach_nothing(network, 
     assert stored.is_file() and stored.read_bytes() == PDF and root in stored.parents
     page = client.get(url).content.decode()
     assert "x&lt;script&gt;.pdf" in page and "x<script>" not in page
+    # Removed from the draft: the row and the stored file go.
+    removed = client.post(url, {"action": "save", "remove-0": "1"})
+    assert removed.status_code == 302 and not Upload.objects.filter(account=account).exists()
+    assert not stored.exists()
 
 
 def test_an_applicants_files_are_theirs_alone(network, citizen, client_at):
@@ -286,6 +290,12 @@ def test_an_id_card_from_an_earlier_case_is_offered_instead_of_a_new_upload(netw
     copy = second.uploads.get(material="居民身份证")
     assert copy.key != earlier.key and copy.file.name == earlier.file.name and copy.sha256 == earlier.sha256
     assert Upload.objects.filter(pk=earlier.pk, case=first).exists()  # the earlier case keeps its own
+    # A reused copy removed from a new draft leaves the earlier cases' file in place.
+    assert client.post(apply_url(network.village), {"action": "save", "reuse-0": str(copy.key)}).status_code == 302
+    assert Upload.objects.get(account=account, case__isnull=True).file.name == earlier.file.name
+    assert client.post(apply_url(network.village), {"action": "save", "remove-0": "1"}).status_code == 302
+    assert not Upload.objects.filter(account=account, case__isnull=True).exists()
+    assert earlier.file.storage.exists(earlier.file.name)
     # Another account's file cannot be "reused" by naming its key.
     _, stranger = citizen("王五")
     stolen = stranger.post(apply_url(network.village), {"action": "save", "reuse-0": str(earlier.key)})

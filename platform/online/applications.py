@@ -74,8 +74,9 @@ def material_rows(draft: Draft) -> list[MaterialRow]:
             for i, m in enumerate(materials(draft.version))]
 
 
-def save_draft(draft: Draft, data, files, reuse: dict[str, str]) -> Draft:
-    """Save the form's fields and files (material name → file) and reused files (material name → key).
+def save_draft(draft: Draft, data, files, reuse: dict[str, str], remove: list[str] | None = None) -> Draft:
+    """Save the form's fields and files (material name → file), reused files (material name → key)
+    and the removal of files (material names; a new file for the same material wins).
 
     Every file is checked before anything is saved: a refused file (UploadError)
     leaves the draft as it was."""
@@ -96,7 +97,7 @@ def save_draft(draft: Draft, data, files, reuse: dict[str, str]) -> Draft:
         draft.fields = {key: str(data.get(key, draft.fields.get(key, ""))).strip()[:limit]
                         for key, (_, limit) in FIELDS.items()}
         draft.save()
-        for name in [*checked, *reused]:
+        for name in [*checked, *reused, *(remove or [])]:
             for old in draft.uploads.filter(material=name):
                 uploads.forget(old)
         for name, one in checked.items():
@@ -104,11 +105,6 @@ def save_draft(draft: Draft, data, files, reuse: dict[str, str]) -> Draft:
         for earlier in reused.values():
             uploads.copy_for(earlier, draft.point, draft=draft)
     return draft
-
-
-def remove_file(draft: Draft, name: str) -> None:
-    for upload in draft.uploads.filter(material=name):
-        uploads.forget(upload)
 
 
 def applicant_of(account: CitizenAccount, draft: Draft) -> Applicant:
@@ -121,7 +117,7 @@ def submit(draft: Draft, address: str | None = None) -> Case:
     """申请: the draft becomes a case in APPLIED; its files move to the case."""
     with transaction.atomic():
         draft = Draft.objects.select_for_update().select_related("account__user", "version", "point").get(pk=draft.pk)
-        if draft.case_id is not None:
+        if draft.case is not None:
             raise CaseError(f"这份申请已经提交，办件编号 {draft.case.number}。")
         names = list(draft.uploads.values_list("material", flat=True))
         case = online_steps.submit_online(draft.account.user, draft.point, draft.version,

@@ -22,15 +22,23 @@ from tenants.models import ServicePoint
 from tenants.signin import client_address
 
 from . import applications, uploads
+from .models import CitizenAccount
 from .session import citizen_required, current_account
 
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png")
 
 
+def _account(request) -> CitizenAccount:
+    account = current_account(request)
+    if account is None:  # citizen_required let no such request through
+        raise Http404("请先登录。")
+    return account
+
+
 @never_cache
 @citizen_required(verified=True)
 def choose_point(request, item_code: str):
-    account = current_account(request)
+    account = _account(request)
     points = applications.accepting_points(item_code, account)
     if not points:
         raise Http404("没有受理该事项的服务点。")
@@ -57,22 +65,23 @@ def _form(request, draft, error: str = "", status: int = 200):
 
 
 def _by_index(draft, data, files):
-    """The form's per-material inputs (file-<i>, reuse-<i>, remove) by material name."""
+    """The form's per-material inputs (file-<i>, reuse-<i>, remove-<i>) by material name."""
     names = [m["name"] for m in applications.materials(draft.version)]
 
     def name(i: str) -> str | None:
         return names[int(i)] if i.isdigit() and int(i) < len(names) else None
 
-    chosen = {name(k[5:]): f for k, f in files.items() if k.startswith("file-") and name(k[5:])}
-    reuse = {name(k[6:]): v for k, v in data.items() if k.startswith("reuse-") and v and name(k[6:])}
-    return chosen, reuse, name(data.get("remove", ""))
+    chosen = {n: f for k, f in files.items() if k.startswith("file-") and (n := name(k[5:]))}
+    reuse = {n: v for k, v in data.items() if k.startswith("reuse-") and v and (n := name(k[6:]))}
+    remove = [n for k in data if k.startswith("remove-") and (n := name(k[7:]))]
+    return chosen, reuse, remove
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 @citizen_required(verified=True)
 def apply(request, point_slug: str, item_code: str):
-    account = current_account(request)
+    account = _account(request)
     point = _point(point_slug)
     try:
         draft = applications.open_draft(account, point, item_code)
@@ -83,10 +92,7 @@ def apply(request, point_slug: str, item_code: str):
         return _form(request, draft)
     files, reuse, remove = _by_index(draft, request.POST, request.FILES)
     try:
-        if remove:
-            applications.remove_file(draft, remove)
-        else:
-            applications.save_draft(draft, request.POST, files, reuse)
+        applications.save_draft(draft, request.POST, files, reuse, remove)
         if request.POST.get("action") == "submit":
             case = applications.submit(draft, client_address(request))
             return redirect(reverse("online_submitted", args=[case.number]))
@@ -99,7 +105,7 @@ def apply(request, point_slug: str, item_code: str):
 @never_cache
 @citizen_required(verified=True)
 def submitted(request, number: str):
-    case = applications.own_case(current_account(request), number)
+    case = applications.own_case(_account(request), number)
     if case is None:
         raise Http404("没有这个办件。")
     return TemplateResponse(request, "online/apply_submitted.html", {"case": case})
@@ -109,7 +115,7 @@ def submitted(request, number: str):
 @require_http_methods(["GET", "POST"])
 @citizen_required(verified=True)
 def supplement(request, number: str):
-    account = current_account(request)
+    account = _account(request)
     case = applications.own_case(account, number)
     if case is None:
         raise Http404("没有这个办件。")
@@ -140,7 +146,7 @@ def serve(upload, request) -> FileResponse:
 @never_cache
 @citizen_required
 def own_file(request, key):
-    upload = applications.file_for_account(current_account(request), key)
+    upload = applications.file_for_account(_account(request), key)
     if upload is None:
         raise Http404("没有这个文件。")
     return serve(upload, request)
