@@ -318,3 +318,41 @@ def test_large_text_mode_is_kept_on_the_network_host(network, client_at):
     outside = citizen.get("/text-size/", size="normal", next="https://evil.example/")
     assert outside["Location"] == "/"
     assert 'class="large-text' not in citizen.get("/login/").content.decode()
+
+
+def test_an_electronic_result_is_downloaded_by_its_applicant_only(network, client_at, make_item):
+    import hashlib
+
+    from cases import results, services
+
+    version = make_item(adopt_at=[network.county], accept_tiers=["county"],
+                        delivery=["窗口领取", "免费邮寄", "电子送达"])
+    county = services.Actor(network.user("online-a-county", network.county, "clerk"), network.county)
+    me, stranger = Citizen(client_at), Citizen(client_at)
+    id_number = new_id_number()
+    case = services.open_case(county, services.Intake(
+        item_code=version.item.code,
+        materials=[services.MaterialCheck(m["name"], present=True, original=True, copies=1)
+                   for m in version.content.get("materials", [])],
+        applicant=services.Applicant(kind="person", name="王秀英", id_number=id_number, phone=me.phone)))
+    services.accept(case.pk, county)
+    services.decide(case.pk, county, granted=True, text="准予办理。")
+    result = results.deliver_electronic(case.pk, county, verify_root="http://localhost")
+
+    me.sign_in()
+    me.verify(name="王秀英", id_number=id_number)
+    page = body(me.get(f"/my/{case.number}/"))
+    link = f"/my/{case.number}/results/{result.token}.pdf"
+    assert "电子文书" in page and result.title in page and link in page and f"/verify/{result.token}" in page
+    pdf = me.get(link)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert "no-store" in pdf["Cache-Control"]
+    assert hashlib.sha256(b"".join(pdf.streaming_content)).hexdigest() == result.sha256
+
+    stranger.sign_in()
+    stranger.verify(name="王秀英", id_number=id_number)  # the same ID number, but not the case's phone
+    assert stranger.get(link).status_code == 404
+    forged = result.token[:-1] + ("x" if result.token[-1] != "x" else "y")
+    assert me.get(f"/my/{case.number}/results/{forged}.pdf").status_code == 404
+    me.post("/logout/")
+    assert me.get(link).status_code == 302

@@ -11,4 +11,5 @@ urlpatterns = [
     path("account/verify/", account_views.verify, name="online_verify"),
     path("my/", account_views.my_cases, name="online_my_cases"),
     path("my/<str:number>/", account_views.my_case, name="online_my_case"),
+    path("my/<str:number>/results/<str:token>.pdf", account_views.my_result_pdf, name="online_my_result"),
 ]

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
@@ -179,19 +179,40 @@ def my_cases(request):
     })
 
 
+def _own_case(request, number: str):
+    """A case of the signed-in account; anybody else's case is 404, like a missing one."""
+    case = accounts.cases_of(_signed_in(request)).filter(number=number).select_related("origin_point").first()
+    if case is None:
+        raise Http404("没有这个办件。")
+    return case
+
+
 @never_cache
 @citizen_required
 def my_case(request, number: str):
-    """One case of the account and its public steps; anybody else's case is 404, like a missing one."""
+    """One case of the account, its public steps and its electronic results."""
     account = _signed_in(request)
-    case = accounts.cases_of(account).filter(number=number).select_related("origin_point").first()
-    if case is None:
-        raise Http404("没有这个办件。")
+    case = _own_case(request, number)
     events = [(event, services.ACTION_LABELS.get(event.action, event.action))
               for event in case.events.filter(public=True).select_related("point").order_by("seq")]
     row = _row(case)
     return TemplateResponse(request, "online/my_case.html", {
-        **row, "account": account, "events": events,
+        **row, "account": account, "events": events, "results": list(case.results.all()),
         "supplement_url": _link_if_routed(f"/my/{case.number}/supplement/") if row["asked"] else None,
         "rate_url": _link_if_routed(f"/my/{case.number}/rate/") if case.status == Status.CLOSED else None,
     })
+
+
+@never_cache
+@citizen_required
+def my_result_pdf(request, number: str, token: str):
+    """The applicant's own copy of an electronic result (电子送达), also once revoked:
+    the verification page it links to says whether it still holds."""
+    case = _own_case(request, number)
+    result = case.results.filter(token=token).first()
+    if result is None:
+        raise Http404("没有这份文书。")
+    response = FileResponse(result.pdf.open("rb"), content_type="application/pdf", as_attachment=True,
+                            filename=f"{case.number}-{result.title}.pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
