@@ -318,6 +318,9 @@ def test_large_text_mode_is_kept_on_the_network_host(network, client_at):
     outside = citizen.get("/text-size/", size="normal", next="https://evil.example/")
     assert outside["Location"] == "/"
     assert 'class="large-text' not in citizen.get("/login/").content.decode()
+    # The network directory (cms' base template) links here and now has the toggle on this host too.
+    directory = body(citizen.get("/"))
+    assert 'href="/login/"' in directory and 'href="/my/"' in directory and "大字模式" in directory
 
 
 def test_an_electronic_result_is_downloaded_by_its_applicant_only(network, client_at, make_item):
