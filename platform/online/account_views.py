@@ -27,9 +27,11 @@ from .session import citizen_required, current_account
 WRONG_CODE = "验证码不正确或已失效，请检查短信，或重新获取验证码。"
 PHONE_SESSION_KEY = "online_signin_phone"
 # Budgets (django-ratelimit rates), settings ONLINE_SIGNIN_RATES overrides any of them ("off": none).
+# The per-address budgets are generous (a whole township may sign in from one NAT address); the
+# per-phone ones are what stop SMS bombing of a stranger's phone and guessing (10 tries an hour of 1,000,000).
 DEFAULT_RATES = {
-    "send.address": "20/h", "send.phone": "5/h",    # SMS cost and SMS bombing of a stranger's phone
-    "check.address": "60/h", "check.phone": "10/h",  # guessing codes: 10 tries an hour of 1,000,000
+    "send.address": "60/h", "send.phone": "5/h",
+    "check.address": "200/h", "check.phone": "10/h",
 }
 
 
