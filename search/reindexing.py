@@ -16,7 +16,7 @@ from django.db import transaction
 from tenants.models import ServicePoint
 
 from . import backends, indexing
-from .backends.elastic import alias, call, client
+from .backends.elastic import admin_client, alias, call
 from .models import ElasticIndexState, SearchDocument
 
 
@@ -52,15 +52,15 @@ def reindex(progress=print, points=None) -> dict:
     except Exception:
         if new_index is not None:  # back to the old index alone; the half-built one goes
             ElasticIndexState.objects.filter(alias=alias()).update(write_indexes=old_indexes)
-            call(client().indices.delete, index=new_index, ignore_unavailable=True)
+            call(admin_client().indices.delete, index=new_index, ignore_unavailable=True)
         raise
     if new_index is not None:
-        call(client().indices.refresh, index=new_index)
+        call(admin_client().indices.refresh, index=new_index)
         actions = [{"remove": {"index": old, "alias": alias()}} for old in old_indexes]
-        call(client().indices.update_aliases, actions=[*actions, {"add": {"index": new_index, "alias": alias()}}])
+        call(admin_client().indices.update_aliases, actions=[*actions, {"add": {"index": new_index, "alias": alias()}}])
         ElasticIndexState.objects.filter(alias=alias()).update(write_indexes=[new_index])
         for old in old_indexes:
-            call(client().indices.delete, index=old, ignore_unavailable=True)
+            call(admin_client().indices.delete, index=old, ignore_unavailable=True)
         backends.reset()
         progress(f"别名 {alias()} 已指向 {new_index}")
     dropped = indexing.drop_unused_term_sets()

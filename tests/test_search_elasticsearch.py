@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 
 from search import backends, indexing, service
 from search.backends.base import BackendUnavailable
-from search.backends.elastic import alias, client, es_source
+from search.backends.elastic import admin_client, alias, client, es_source
 from search.models import IndexChange, SearchDocument
 from search.query import parse
 from search.reindexing import reindex
@@ -145,8 +145,9 @@ def _unpublish(point, code):
 
 
 def _es_docs(point) -> dict[str, dict]:
-    client().indices.refresh(index=alias())  # the worker writes without waiting for a refresh
-    found = client().search(index=alias(), routing=point.schema_name, size=1000,
+    # The worker writes without waiting for a refresh; a node just restarted may take seconds.
+    admin_client().indices.refresh(index=alias())
+    found = admin_client().search(index=alias(), routing=point.schema_name, size=1000,
                             query={"term": {"schema_name": point.schema_name}})
     return {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}
 

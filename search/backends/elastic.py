@@ -53,6 +53,13 @@ def client():
     return _client(settings.ELASTICSEARCH_URL, settings.SEARCH_ES_TIMEOUT)
 
 
+def admin_client():
+    """Index management (create, aliases, refresh, delete by query, bulk writes):
+    never on a citizen's path, so it waits as long as a bulk write may instead of
+    failing fast like a search (a node under load takes seconds to create an index)."""
+    return client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT)
+
+
 @cache
 def _client(url: str, timeout: float):
     from elasticsearch import Elasticsearch
@@ -176,7 +183,7 @@ class ElasticBackend:
 
     def current_indexes(self) -> list[str]:
         """The indexes behind the alias (none yet on a new cluster)."""
-        es = client()
+        es = admin_client()
         if not call(es.indices.exists_alias, name=alias()):
             return []
         return sorted(call(es.indices.get_alias, name=alias()))
@@ -190,13 +197,13 @@ class ElasticBackend:
             index = existing[-1]
         else:
             index = self.create_index()
-            call(client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
+            call(admin_client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
         ElasticIndexState.objects.update_or_create(alias=alias(), defaults={"write_indexes": [index]})
         return index
 
     def create_index(self) -> str:
         name = f"{alias()}-{timezone.now():%Y%m%d%H%M%S%f}"
-        call(client().indices.create, index=name, mappings=MAPPINGS, settings={
+        call(admin_client().indices.create, index=name, mappings=MAPPINGS, settings={
             "number_of_shards": settings.SEARCH_ES_SHARDS, "number_of_replicas": settings.SEARCH_ES_REPLICAS,
             "refresh_interval": "1s",
         })
@@ -219,7 +226,7 @@ class ElasticBackend:
             return
         wait = settings.SEARCH_ES_REFRESH if refresh is None else refresh
         try:
-            _ok, reported = helpers.bulk(client().options(request_timeout=settings.SEARCH_ES_BULK_TIMEOUT), actions,
+            _ok, reported = helpers.bulk(admin_client(), actions,
                                          refresh="wait_for" if wait else False,
                                          raise_on_error=False, raise_on_exception=True)
         except Exception as exc:  # connection errors arrive wrapped in several ways
@@ -232,5 +239,5 @@ class ElasticBackend:
 
     def delete_point(self, schema_name: str) -> None:
         for index in self.write_indexes():
-            call(client().delete_by_query, index=index, routing=schema_name,
+            call(admin_client().delete_by_query, index=index, routing=schema_name,
                   query={"term": {"schema_name": schema_name}}, refresh=True, conflicts="proceed")
