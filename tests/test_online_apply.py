@@ -169,10 +169,14 @@ def test_a_draft_is_saved_and_resumed_and_its_submission_opens_an_applied_case_p
     again = client.post(url, {"phone": "13900002222", "action": "submit"})
     assert again.status_code == 400 and Case.objects.filter(applicant_user=account.user).count() == 1
 
-    # An item that cannot be applied for online, or a point that does not accept it.
+    # The points that accept it online are offered; an item that cannot be applied for online, or a
+    # point that does not accept it, has no form.
+    choose = body(client.get(f"/apply/{version.code}/"))
+    assert f"在{network.village.name}申请" in choose and network.other_village.name not in choose
     offline = make_item(adopt_at=[network.village], accept_tiers=["county", "township", "village"],
                         online="不支持网办")
     assert client.get(apply_url(network.village, offline.code)).status_code == 404
+    assert client.get(f"/apply/{offline.code}/").status_code == 404
     assert client.get(apply_url(network.other_village, version.code)).status_code == 404
     # Not signed in: to the sign-in page, back here after it.
     anonymous = client_at(None).get(url)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Q
 
-from cases import online_steps
+from cases import online_steps, routing
 from cases.errors import CaseError
 from cases.models import Case, Status
 from cases.services import Applicant
@@ -30,8 +30,17 @@ FIELDS = {"phone": ("联系电话", 11), "address": ("通讯地址（邮寄送�
 def accepting_points(item_code: str, account: CitizenAccount | None = None) -> list[ServicePoint]:
     """The points that adopted the item and accept applications, those of the
     applicant's own county (by the region code of the ID number) first."""
-    points = list(ServicePoint.objects.real().exclude(status=PointStatus.SUSPENDED)
-                  .filter(adoptions__item__code=item_code).order_by("region_code"))
+    points = []
+    for point in (ServicePoint.objects.real().exclude(status=PointStatus.SUSPENDED)
+                  .filter(adoptions__item__code=item_code).order_by("region_code")):
+        adoption = adoption_at(point, item_code)
+        if adoption is None or not online_steps.allows_online(adoption.version):
+            continue
+        try:
+            routing.route(adoption.version, point)  # e.g. a township's item adopted where no township decides
+        except CaseError:
+            continue
+        points.append(point)
     home = (account.id_number[:6] if account and account.kind == "person" else "") or ""
     return sorted(points, key=lambda p: (p.county_code != home, p.region_code))
 
