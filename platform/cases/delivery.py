@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from . import sms
 from .identity import mask_phone
-from .models import Case, CaseEvent, Notice, NoticeKind
+from .models import Case, CaseEvent, Channel, Notice, NoticeKind
 
 log = logging.getLogger("yimen.cases")
 
@@ -35,6 +35,11 @@ SMS_TEXTS = {
     "close": "【一门】您的办件 {number}（{item}）已办结，欢迎对本次服务进行评价。",
     "submit_online": "【一门】{name}，您的“{item}”网上申请已提交{origin}，办件编号 {number}，预审通过后收件。",
     "receive_online": "【一门】{name}，您的“{item}”网上申请已由{origin}预审收件，办件编号 {number}。",
+}
+# An online applicant supplements online, not at the window.
+ONLINE_SMS_TEXTS = {
+    "request_supplement": "【一门】您的办件 {number}（{item}）需要补正：{supplement}。请登录网上办事，"
+                          "在“我的办件”中一次上传。",
 }
 # The steps that put a case in a point's inbox.
 INBOX_TEXTS = {
@@ -63,8 +68,11 @@ def notices_for(case: Case, event: CaseEvent) -> list[Notice]:
     fields = _fields(case, event)
     notices = []
     if event.action in SMS_TEXTS:
+        text = SMS_TEXTS[event.action]
+        if case.channel == Channel.ONLINE:
+            text = ONLINE_SMS_TEXTS.get(event.action, text)
         notices.append(Notice(case=case, kind=NoticeKind.SMS, key=f"{case.pk}:{event.seq}:sms", phone=case.phone,
-                              text=SMS_TEXTS[event.action].format(**fields)[:500]))
+                              text=text.format(**fields)[:500]))
     # A result or refusal made where the citizen is needs no notice to itself.
     if event.action in INBOX_TEXTS and case.holder_id != event.point_id:
         notices.append(Notice(case=case, kind=NoticeKind.INBOX, key=f"{case.pk}:{event.seq}:inbox",
