@@ -318,6 +318,8 @@ def test_a_supplement_uploaded_online_resumes_the_clock(network, citizen, staff)
                                 ["数字相片"])
     page = body(client.get(f"/my/{case.number}/supplement/"))
     assert "数字相片" in page and "提交补正材料" in page
+    asked = Notice.objects.filter(case=case, kind="sms").order_by("-id").first()
+    assert "需要补正：数字相片" in asked.text and "我的办件" in asked.text
     missing = client.post(f"/my/{case.number}/supplement/", {})
     assert missing.status_code == 400 and "还需要上传：数字相片" in body(missing)
     assert Case.objects.get(pk=case.pk).status == Status.SUPPLEMENT
