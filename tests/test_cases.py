@@ -5,6 +5,7 @@ intake."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -203,7 +204,7 @@ def test_missing_materials_need_a_supplement_or_tolerance_and_the_clock_stops(ne
 def test_history_is_append_only_and_a_change_behind_the_services_back_is_caught(network, tiers):
     from cases import history, services
 
-    case = open_at(tiers.village)
+    case, intact = open_at(tiers.village), open_at(tiers.village)
     services.hand_up(case.pk, tiers.village)
     event = case.events.get(seq=2)
     with pytest.raises(IntegrityError, match="只能追加"), transaction.atomic():
@@ -222,8 +223,14 @@ def test_history_is_append_only_and_a_change_behind_the_services_back_is_caught(
         cursor.execute("ALTER TABLE cases_caseevent ENABLE TRIGGER cases_event_append_only")
     broken = history.verify(case)
     assert broken is not None and broken.seq == 1 and "被改动" in broken.reason
+    errors = io.StringIO()
     with pytest.raises(CommandError, match="1 件办件的事件链断开"):
-        call_command("verify_case_history", case.number)
+        call_command("verify_case_history", case.number, intact.number, stderr=errors, stdout=io.StringIO())
+    assert errors.getvalue().strip() == f"断开：{case.number} 第 1 个事件：内容与哈希不符（事件被改动）"
+    # The cases named are the ones checked: an intact one passes, whatever else the network holds.
+    call_command("verify_case_history", intact.number, stdout=io.StringIO())
+    with pytest.raises(CommandError, match="没有这些办件"):
+        call_command("verify_case_history", intact.number + "9", stdout=io.StringIO())
 
 
 def test_concurrent_intakes_at_one_point_get_consecutive_numbers(network, tiers):

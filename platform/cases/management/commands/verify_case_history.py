@@ -11,7 +11,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("numbers", nargs="*", metavar="CASE", help="办件编号；不填则核对全部办件")
 
-    def handle(self, *numbers, **options):
+    def handle(self, *args, **options):
+        # argparse puts the positional CASEs in options["numbers"], not in *args.
+        numbers = options["numbers"]
         cases = Case.objects.order_by("id")
         if numbers:
             cases = cases.filter(number__in=numbers)
