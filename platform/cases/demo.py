@@ -11,6 +11,7 @@ import datetime as dt
 import random
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from stdnum.cn import ric
@@ -19,11 +20,13 @@ from standards.models import Adoption
 from tenants import roles
 from tenants.models import Role, ServicePoint, Tier
 
-from . import clock, services, workdays
+from . import clock, results, services, workdays
 from .models import Case, DeskAssignment
 from .services import Actor, Applicant, Intake, MaterialCheck
 
 TZ = ZoneInfo("Asia/Shanghai")
+# The demo's server (README): the QR codes on electronic results point at its network host.
+DEMO_ROOT = f"http://{settings.BASE_DOMAIN}:8000"
 # Desk staff of the county's departments (分类审批): username, department, full name.
 DESKS = [("yunxi-mzj", "民政局", "民政局窗口 周敏"), ("yunxi-gaj", "公安局", "公安局窗口 陈刚"),
          ("yunxi-clh", "残疾人联合会", "残联窗口 刘芳")]
@@ -171,8 +174,7 @@ STEP_CALLS = {
         case.pk, actor, granted=True, text="经审查，符合条件，准予办理。"),
     "deny": lambda case, actor, day: services.decide(
         case.pk, actor, granted=False, text="经审查，申请人年龄未达到规定条件，不予办理。"),
-    "deliver": lambda case, actor, day: services.deliver(
-        case.pk, actor, method=_delivery(case), detail="申请人本人签收"),
+    "deliver": lambda case, actor, day: _deliver(case, actor),
     "close": lambda case, actor, day: services.close(case.pk, actor),
     "refuse": lambda case, actor, day: services.refuse(case.pk, actor, "申请事项依法不属于本机关职权范围。"),
     "withdraw": lambda case, actor, day: services.withdraw(case.pk, actor, "申请人书面申请撤回"),
@@ -184,6 +186,14 @@ def _accept_tolerating(case: Case, actor: Actor, day: dt.date) -> Case:
     if not missing:
         return services.accept(case.pk, actor)
     return services.accept(case.pk, actor, tolerated=missing, tolerance_due=workdays.add_working_days(day, 10))
+
+
+def _deliver(case: Case, actor: Actor) -> Case:
+    method = _delivery(case)
+    if method == "electronic":  # the sealed PDF and its verification page, as the results page issues them
+        return results.deliver_electronic(case.pk, actor, verify_root=DEMO_ROOT).case
+    return services.deliver(case.pk, actor, method=method, detail="申请人本人签收",
+                            post=services.Post("云溪县城关镇建设路 6 号") if method == "post" else None)
 
 
 def _delivery(case: Case) -> str:

@@ -19,3 +19,7 @@ class Command(BaseCommand):
         w(f"\n演示账号（密码均为 {DEMO_PASSWORD}，在所属服务点的 /admin/ 登录）：")
         for username, slug, _, label in DEMO_LOGINS:
             w(f"  {username:<16} {label}  http://{slug}.localhost:{port}/admin/")
+        # The citizens' demo accounts (online.demo.PEOPLE; tenants sits below online, so spelled here).
+        w(f"\n网上办事（居民账号，短信验证码打印在本控制台）：http://localhost:{port}/login/")
+        w("  13800138000  林晓梅（已实名；办件含申请待收件、电子证照已评价）")
+        w("  13800138001  欧阳建华（已实名；办件含补正待上传、已撤销的电子证照、差评整改）")

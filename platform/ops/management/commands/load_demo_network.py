@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.demo import load_demo_cases
+from online.demo import load_demo_online
 from standards.demo import load_demo_catalogue
 from tenants.demo import NotTheDemo, demo_county_code, ensure_demo_settings, load_demo_network
 
@@ -22,4 +23,6 @@ class Command(BaseCommand):
         created = load_demo_network(progress=progress)
         # Cases in every status at every tier, played through the case services (once).
         load_demo_cases(progress)
+        # Citizens online: accounts, online applications, electronic results, ratings (once).
+        load_demo_online(progress)
         self.stdout.write(f"[yimen] 演示网络就绪（本次新建 {len(created)} 个服务点）。")
