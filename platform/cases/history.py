@@ -51,21 +51,6 @@ def seal(event: CaseEvent, case: Case) -> None:
     event.hash = event_hash(event, case.number)
 
 
-def check_written(event: CaseEvent, case_number: str) -> None:
-    """Read the event back and recompute its hash (settings.CASES_CHECK_CHAIN_ON_WRITE).
-
-    Costs one query per step, so it is on in the test settings only: there it
-    names the field whose stored value differs from what was hashed."""
-    stored = CaseEvent.objects.get(pk=event.pk)
-    if event_hash(stored, case_number) == event.hash:
-        return
-    fields = ("seq", "action", "from_status", "to_status", "actor_id", "actor_name", "point_id", "role", "at",
-              "address", "changes", "note", "public", "prev_hash")
-    differ = [f"{name}: {getattr(event, name)!r} → {getattr(stored, name)!r}" for name in fields
-              if repr(getattr(event, name)) != repr(getattr(stored, name))]
-    raise RuntimeError(f"{case_number} 第 {event.seq} 个事件写入后与哈希不符：{'; '.join(differ) or '（字段相同）'}")
-
-
 @dataclass(frozen=True)
 class BrokenLink:
     case_number: str

@@ -233,8 +233,6 @@ CELERY_BEAT_SCHEDULE = {
 # --- Cases ---------------------------------------------------------------------------
 # The SMS provider (cases.sms): the demo and tests write messages to a table and the console.
 CASES_SMS_PROVIDER = env.get("YIMEN_SMS_PROVIDER", "cases.sms.TableProvider")
-# Read each event back after writing and recompute its hash (one query a step: tests only).
-CASES_CHECK_CHAIN_ON_WRITE = False
 
 # --- Standard library -----------------------------------------------------------
 # The one who submits a version for review may not publish it.

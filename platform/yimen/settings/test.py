@@ -13,7 +13,3 @@ STORAGES = {**STORAGES, "applicant_files": {  # noqa: F405
 # server, the API fuzzer) all come from loopback and would share one search
 # budget: they are exempt. tests/test_search_limits.py uses other addresses.
 SEARCH_RATE_EXEMPT = ["127.0.0.1", "::1"]
-
-# Every event read back and its hash recomputed as it is written (cases.history.check_written):
-# a chain that would not verify fails the step that wrote it, naming the field.
-CASES_CHECK_CHAIN_ON_WRITE = True
