@@ -172,6 +172,8 @@ STATIC_URL = "/static/"
 # under MEDIA_ROOT, which points serve at /media/. Folders per point inside;
 # served only by views that check the case's scope. Production: object storage
 # (an S3-compatible backend in this alias).
+# Largest file an applicant may upload (online.uploads): a scanned document or a photo.
+ONLINE_UPLOAD_MAX_BYTES = int(env.get("YIMEN_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 PRIVATE_MEDIA_ROOT = env.get("PRIVATE_MEDIA_ROOT") or str(REPO / ".data" / "private-media")
 STORAGES = {
     "default": {"BACKEND": "tenants.storage.PointFileStorage"},

@@ -15,6 +15,7 @@ DEFAULTS = {
     "SECRET_KEY": "dev-only-insecure-key-change-me",
     "MEDIA_ROOT": "",
     "PRIVATE_MEDIA_ROOT": "",
+    "YIMEN_UPLOAD_MAX_BYTES": "",
     "ALLOWED_HOSTS": "",
     # Production and operations (settings/production.py, platform/ops, infra/).
     "STATIC_ROOT": "",  # empty: .data/static in the repo; the image sets /app/static
