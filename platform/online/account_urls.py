@@ -1,10 +1,12 @@
 """Routes owned by online.account (see online/urls.py)."""
 from django.urls import path
 
-from . import account_views, text_size
+from tenants.text_size import text_size
+
+from . import account_views
 
 urlpatterns = [
-    path("text-size/", text_size.text_size, name="text_size"),
+    path("text-size/", text_size, name="text_size"),
     path("login/", account_views.login, name="online_login"),
     path("login/code/", account_views.login_code, name="online_login_code"),
     path("logout/", account_views.logout, name="online_logout"),

@@ -8,6 +8,7 @@ from cases import progress_views as case_progress_views
 from cms import views as cms_views
 from search import views as search_views
 from tenants import views as tenant_views
+from tenants.text_size import text_size
 
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
@@ -18,7 +19,7 @@ urlpatterns = [
     path("enter/<str:token>/", tenant_views.enter, name="enter_point"),
     path("go/<slug:slug>/", tenant_views.go_to_point, name="go_to_point"),
     re_path(r"^media/(?P<path>.+)$", tenant_views.media, name="point_media"),
-    path("text-size/", cms_views.text_size, name="text_size"),
+    path("text-size/", text_size, name="text_size"),
     path("api/search", search_views.api_search, name="api_search"),
     path("api/search/suggest", search_views.api_suggest, name="api_search_suggest"),
     path("api/openapi.json", search_views.openapi, name="api_openapi"),

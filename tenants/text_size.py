@@ -1,9 +1,6 @@
-"""适老化 on the network host: the large-text toggle of online/base.html.
-
-The same cookie and behaviour as a point's site (cms.views.text_size), which
-online may not import (layers); the cookie is per host, so the citizen's choice
-here is kept for every page of the network host.
-"""
+"""适老化: the large-text toggle, for a point's site (yimen.urls_tenant) and the
+network host's citizen pages (online.account_urls) alike. The choice is a
+cookie on the host it was made on; templates read it (cms, online/base.html)."""
 from __future__ import annotations
 
 from django.http import HttpResponseRedirect
@@ -11,16 +8,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 TEXT_SIZE_COOKIE = "yimen_text"
+TEXT_SIZES = ("large", "normal")
 ONE_YEAR = 365 * 24 * 3600
 
 
 @require_http_methods(["GET", "POST"])
 def text_size(request):
+    """Switch large text on or off for every page of this host, then go back
+    where the citizen was. Works without JavaScript: the toggle is a plain form."""
     data = request.POST if request.method == "POST" else request.GET
     size = data.get("size")
-    if size not in ("large", "normal"):
+    if size not in TEXT_SIZES:
         size = "normal" if request.COOKIES.get(TEXT_SIZE_COOKIE) == "large" else "large"
-    target = data.get("next") or "/"
+    target = data.get("next") or request.META.get("HTTP_REFERER") or "/"
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         target = "/"
