@@ -1,6 +1,2 @@
-"""Powers delegated to industrial parks (赋权强园): PowerGrant and its effects.
-
-Not built yet (issue "Powers delegated to industrial parks"). Its place in the
-import contract is fixed already: above standards, below cases (routing of
-cases reads grants). See docs/architecture.md.
-"""
+"""Powers delegated to industrial parks (赋权强园): grants from county departments
+to park points, their scope and legal basis, and what routing reads of them (issue 15)."""

@@ -25,8 +25,11 @@ SHARED_APPS = [
     "accounts",
     "axes",  # failed sign-ins: in public, so a lock holds at every point's host
     "standards",  # the standard item library, adoptions and propagations
+    "powers",  # powers delegated to parks (赋权强园): grants, their scope and legal basis
     "cases",  # cases (办件): one record across tiers, events, handoffs, outbox, working days
     "online",  # citizens online: network accounts, online applications, uploads, 我的办件
+    "stats",  # statistics: rollups of case events per point and day, rolled up the hierarchy
+    "supervision",  # 电子监察: warning rules, warnings, supervisors' dashboards
     "search",  # catalogue search: documents, outbox, synonyms, search log
     "django.contrib.sessions",  # public host's own sessions (also in TENANT_APPS)
     "django.contrib.messages",

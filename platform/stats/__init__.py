@@ -1,0 +1,1 @@
+"""Statistics of cases per point, rolled up the hierarchy (issue 14)."""
