@@ -148,6 +148,9 @@ class Case(models.Model):
     post_tracking = models.CharField("运单号", max_length=40, blank=True)
     post_delivered_on = models.DateField("妥投日期", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # What the window charged the applicant (cases.services.record_fee, an event each time):
+    # 电子监察 checks it against the standard's 收费标准 (a free item charged is a red warning).
+    fee_charged = models.DecimalField("已收费用（元）", max_digits=10, decimal_places=2, default=0)
     # The intake form's one-time token: a second submit of the same form finds this case.
     intake_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
     last_hash = models.CharField("最新事件哈希", max_length=64, blank=True)
@@ -312,6 +315,7 @@ class Handoff(models.Model):
 class NoticeKind(models.TextChoices):
     INBOX = "inbox", "待办提醒"
     SMS = "sms", "短信"
+    SUPERVISION = "supervise", "监察预警"  # to a point's supervisors (supervision.monitor)
 
 
 class Notice(models.Model):

@@ -11,6 +11,7 @@ written (`cases.history`), and the notices it causes put in the outbox
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import hmac
 import secrets
 from dataclasses import dataclass, field
@@ -39,7 +40,10 @@ ACTION_LABELS = {
     "submit_online": "网上申请", "receive_online": "网上申请收件", "supplement_online": "网上补正",
     # Steps that change no status (record_step): the results' register (cases.results).
     "issue_result": "出具电子文书", "revoke_result": "撤销电子文书", "post_delivered": "邮件妥投",
-    "post_tracking": "登记运单号",
+    "post_tracking": "登记运单号", "charge_fee": "收取费用", "refund_fee": "退还费用",
+    # 电子监察 (supervision.monitor, supervision.services): a warning's life in the case's chain.
+    "warning_raised": "电子监察预警", "warning_seen": "预警已阅", "warning_explained": "预警情况说明",
+    "warning_cleared": "预警解除",
 }
 # The case fields an event records before and after.
 TRACKED = ("status", "holder_id", "due_date", "accepted_at", "clock_stopped_on", "resume_status", "supplement_list",
@@ -502,6 +506,34 @@ def record_step(case_id: int, actor: Actor, action: str, role: str, change, *, n
         _record(case, actor, role, action, before=before, from_status=case.status, note=note, public=public)
         case.save()
     return case
+
+
+def record_fee(case_id: int, actor: Actor, amount, note: str = "") -> Case:
+    """收费 (a positive amount) or its refund (negative) at the window of the holder, one
+    event each; `Case.fee_charged` keeps the total, which 电子监察 checks against the
+    standard's 收费标准."""
+    try:
+        amount = decimal.Decimal(str(amount).strip()).quantize(decimal.Decimal("0.01"))
+    except (decimal.InvalidOperation, ValueError):
+        raise CaseError("请填写正确的金额（元，最多两位小数）。") from None
+    if amount == 0 or not amount.is_finite() or abs(amount) >= 10 ** 8:
+        raise CaseError("请填写正确的金额（元，最多两位小数）。")
+    with transaction.atomic():
+        case = Case.objects.select_related("holder").filter(pk=case_id).first()
+        if case is None:
+            raise CaseError("办件不存在。")
+        role = access.role_for(actor.user, actor.point, case, "charge_fee")
+
+        def change(locked: Case) -> None:
+            if locked.fee_charged + amount < 0:
+                raise CaseError(f"退还金额超过已收费用（{locked.fee_charged} 元）。")
+            locked.fee_charged += amount
+
+        action = "charge_fee" if amount > 0 else "refund_fee"
+        text = f"{'收取' if amount > 0 else '退还'}费用 {abs(amount)} 元"
+        if note.strip():
+            text += f"：{note.strip()[:200]}"
+        return record_step(case_id, actor, action, role, change, note=text, public=True)
 
 
 def close(case_id: int, actor: Actor) -> Case:
