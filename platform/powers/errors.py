@@ -1,0 +1,2 @@
+class GrantError(Exception):
+    """Refused: nothing was changed. `str(error)` is the message for the user, in Chinese."""
