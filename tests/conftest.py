@@ -300,7 +300,9 @@ def celery_worker(django_db_setup, search_es, tmp_path_factory):
            # Beat's sweep of undelivered case notices stays out of the way: the kill
            # test's own worker must be the one delivering its notices (each step's
            # commit still sends its delivery task to a worker at once).
-           "YIMEN_NOTICES_SECONDS": "3600"}
+           "YIMEN_NOTICES_SECONDS": "3600",
+           # 电子监察's monitor writes into cases' chains: only tests that ask run it (on their county).
+           "YIMEN_SUPERVISION_SECONDS": "86400"}
     schedule = tmp_path_factory.mktemp("beat") / "schedule"
     processes = [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",
