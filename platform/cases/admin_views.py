@@ -42,7 +42,9 @@ TRACKED_LABELS = {
     "decision_text": "决定内容", "delivery": "送达方式", "delivery_detail": "送达说明", "delivered_at": "送达时间",
     "closed_at": "办结时间", "materials": "材料清单",
 }
-ROLE_LABELS = {"clerk": "窗口人员", "admin": "管理员", "desk": "部门窗口", "": "—"}
+ROLE_LABELS = {"clerk": "窗口人员", "admin": "管理员", "desk": "部门窗口", "": "—",
+               # 电子监察's events (supervision): the monitor, and who handled a warning.
+               "monitor": "电子监察", "supervisor": "督查员", "central_admin": "中心管理员"}
 
 
 def _denied(request, message: str = DENIED, status: int = 403):
