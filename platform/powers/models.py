@@ -192,3 +192,7 @@ class GrantReminder(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# 全程代办 (a park's agents carrying investment projects): its own module, found here by Django.
+from .agency import AgencyProject, Milestone  # noqa: E402,F401

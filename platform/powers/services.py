@@ -161,10 +161,12 @@ def _clean(spec: GrantSpec, grantor: ServicePoint) -> dict[str, Any]:
     }
 
 
-def _check_overlap(grant_id: int | None, item_ids: list[int], codes, regions, valid_from, valid_to) -> None:
-    """Refuse when a live grant covers one of the items for a shared enterprise in an overlapping period."""
-    others = (PowerGrant.objects.filter(status__in=LIVE, items__in=item_ids, valid_from__lte=valid_to,
-                                        valid_to__gte=valid_from)
+def _check_overlap(grantor: ServicePoint, grant_id: int | None, item_ids: list[int], codes, regions, valid_from,
+                   valid_to) -> None:
+    """Refuse when a live grant of the county covers one of the items for a shared enterprise in an
+    overlapping period (whichever park it went to: an enterprise has one place to go)."""
+    others = (PowerGrant.objects.filter(grantor=grantor, status__in=LIVE, items__in=item_ids,
+                                        valid_from__lte=valid_to, valid_to__gte=valid_from)
               .exclude(pk=grant_id).distinct().select_related("grantee"))
     wanted = set(item_ids)
     for other in others:
@@ -244,7 +246,7 @@ def draft(user, point: ServicePoint, spec: GrantSpec) -> PowerGrant:
     _check_admin(user, point)
     fields = _clean(spec, point)
     items = _items(spec.item_codes, fields["department"], point)
-    _check_overlap(None, [i.pk for i in items], fields["credit_codes"], fields["region_codes"],
+    _check_overlap(point, None, [i.pk for i in items], fields["credit_codes"], fields["region_codes"],
                    fields["valid_from"], fields["valid_to"])
     with transaction.atomic():
         grant = PowerGrant(grantor=point, drafted_by=user, **fields)
@@ -263,7 +265,7 @@ def update_draft(grant_id: int, user, point: ServicePoint, spec: GrantSpec) -> P
             raise GrantError(f"赋权当前为“{grant.get_status_display()}”，只有草稿可以修改。")
         fields = _clean(spec, point)
         items = _items(spec.item_codes, fields["department"], point)
-        _check_overlap(grant.pk, [i.pk for i in items], fields["credit_codes"], fields["region_codes"],
+        _check_overlap(point, grant.pk, [i.pk for i in items], fields["credit_codes"], fields["region_codes"],
                        fields["valid_from"], fields["valid_to"])
         before = _snapshot(grant)
         for name, value in fields.items():
@@ -288,7 +290,7 @@ def activate(grant_id: int, user, point: ServicePoint, note: str = "") -> PowerG
             raise GrantError(f"赋权的截止日期 {grant.valid_to} 已过，请修改有效期后再批准。")
         # The standards may have changed since the draft (a new version no longer delegable).
         items = _items(grant.items.values_list("code", flat=True), grant.department, point)
-        _check_overlap(grant.pk, [i.pk for i in items], grant.credit_codes, grant.region_codes,
+        _check_overlap(point, grant.pk, [i.pk for i in items], grant.credit_codes, grant.region_codes,
                        grant.valid_from, grant.valid_to)
         before = _snapshot(grant)
         grant.status, grant.activated_by, grant.activated_at = GrantStatus.ACTIVE, user, timezone.now()
@@ -327,7 +329,7 @@ def resume(grant_id: int, user, point: ServicePoint, note: str = "") -> PowerGra
             raise GrantError(f"赋权当前为“{grant.get_status_display()}”，只有暂停的赋权可以恢复。")
         if grant.valid_to < today():
             raise GrantError(f"赋权已于 {grant.valid_to} 到期，不能恢复；请重新赋权。")
-        _check_overlap(grant.pk, list(grant.items.values_list("pk", flat=True)), grant.credit_codes,
+        _check_overlap(point, grant.pk, list(grant.items.values_list("pk", flat=True)), grant.credit_codes,
                        grant.region_codes, grant.valid_from, grant.valid_to)
         before = _snapshot(grant)
         grant.status, grant.end_reason = GrantStatus.ACTIVE, ""
@@ -345,7 +347,7 @@ def renew(grant_id: int, user, point: ServicePoint, valid_to: dt.date, note: str
             raise GrantError(f"赋权当前为“{grant.get_status_display()}”，只有生效或暂停中的赋权可以延期。")
         if valid_to is None or valid_to <= grant.valid_to:
             raise GrantError(f"新的截止日期应晚于现截止日期 {grant.valid_to}。")
-        _check_overlap(grant.pk, list(grant.items.values_list("pk", flat=True)), grant.credit_codes,
+        _check_overlap(point, grant.pk, list(grant.items.values_list("pk", flat=True)), grant.credit_codes,
                        grant.region_codes, grant.valid_from, valid_to)
         before = _snapshot(grant)
         grant.valid_to = valid_to

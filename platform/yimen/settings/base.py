@@ -236,6 +236,9 @@ CELERY_BEAT_SCHEDULE = {
     # 电子监察: raise and clear warnings in every county network (supervision.monitor).
     "supervision-warnings": {"task": "supervision.tasks.check_warnings",
                              "schedule": float(env.get("YIMEN_SUPERVISION_SECONDS", "60"))},
+    # 赋权强园: grants past their end stop, grants whose start came begin; expiry reminders (powers.tasks).
+    "powers-expire-and-remind": {"task": "powers.tasks.expire_and_remind",
+                                 "schedule": float(env.get("YIMEN_POWERS_SECONDS", "3600"))},
 }
 
 # --- Cases ---------------------------------------------------------------------------
