@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cases import progress_views as case_progress_views
 from cms import views as cms_views
 from search import views as search_views
+from stats import public_views as stats_public_views
 from tenants import views as tenant_views
 from tenants.text_size import text_size
 
@@ -27,5 +28,6 @@ urlpatterns = [
     path("search/go/<str:code>/", search_views.click, name="search_click"),
     re_path(r"^items/(?P<code>[\w-]+)/qr\.svg$", cms_views.guide_qr, name="guide_qr"),
     path("progress/", case_progress_views.progress, name="case_progress"),
+    path("figures/", stats_public_views.public_figures, name="stats_figures"),
     path("", include(wagtail_urls)),
 ]

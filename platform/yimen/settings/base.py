@@ -233,6 +233,9 @@ CELERY_BEAT_SCHEDULE = {
     "search-prune-log": {"task": "search.tasks.prune_log", "schedule": 24 * 3600},
     "cases-notices": {"task": "cases.tasks.deliver_pending",
                       "schedule": float(env.get("YIMEN_NOTICES_SECONDS", "10"))},
+    # Statistics rollups from the cases' events (stats.rollup): incremental and idempotent.
+    "stats-rollup": {"task": "stats.tasks.update_rollups",
+                     "schedule": float(env.get("YIMEN_STATS_ROLLUP_SECONDS", "60"))},
     # 电子监察: raise and clear warnings in every county network (supervision.monitor).
     "supervision-warnings": {"task": "supervision.tasks.check_warnings",
                              "schedule": float(env.get("YIMEN_SUPERVISION_SECONDS", "60"))},
