@@ -6,6 +6,7 @@ subtree; the public figures page; the Excel export holds the page's numbers."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -172,9 +173,9 @@ def played(network, django_db_blocker):
     from stats import rollup
 
     with django_db_blocker.unblock():
-        rollup.update()  # what other modules left: not this network's
+        rollup.update(wait=True)  # what other modules left: not this network's
         cases = play(network)
-        rollup.update()
+        rollup.update(wait=True)
     return cases
 
 
@@ -202,7 +203,7 @@ def test_running_the_rollup_again_adds_nothing(network, played):
     from stats import rollup
 
     before = rolled(network)
-    assert rollup.update() == 0
+    assert rollup.update(wait=True) == 0
     assert rolled(network) == before
 
 
@@ -217,7 +218,7 @@ def test_an_event_that_commits_after_a_higher_one_was_read_is_counted_once(netwo
 
     s = _staff(network)
     slow, quick = _open(s.county), _open(s.county)
-    rollup.update()
+    rollup.update(wait=True)
     month = Period.month(timezone.localdate().year, timezone.localdate().month)
     accepted = total(network.county, month).accepted
     inserted, release = threading.Event(), threading.Event()
@@ -235,12 +236,85 @@ def test_an_event_that_commits_after_a_higher_one_was_read_is_counted_once(netwo
     worker.start()
     assert inserted.wait(20)
     services.accept(quick.pk, s.county)  # a higher id, committed first
-    rollup.update()
+    rollup.update(wait=True)
     assert total(network.county, month).accepted == accepted + 1
     release.set()
     worker.join(20)
-    rollup.update()
+    rollup.update(wait=True)
     assert total(network.county, month).accepted == accepted + 2
-    rollup.update()
+    rollup.update(wait=True)
     assert total(network.county, month).accepted == accepted + 2
     assert rolled(network) == recount(network)
+
+
+# --- the pages ------------------------------------------------------------------------
+
+def _month_query():
+    today = timezone.localdate()
+    return f"?year={today.year}&month={today.month}"
+
+
+def test_a_township_supervisor_sees_its_villages_and_never_a_sibling(network, played, client_at):
+    s = _staff(network)
+    client = client_at(network.township)
+    client.force_login(s.town_supervisor)
+    page = client.get("/admin/stats/" + _month_query())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "统计分析" in html and network.township.name in html
+    assert f'/admin/stats/{network.village.pk}/' in html  # drill down to its village
+    assert network.other_township.name not in html and network.other_village.name not in html
+    assert "<svg" in html and "<script" not in html.split('<main', 1)[-1].split("</main>")[0]
+    assert client.get(f"/admin/stats/{network.village.pk}/").status_code == 200
+    for outside in (network.other_township, network.other_village, network.county, network.park):
+        refused = client.get(f"/admin/stats/{outside.pk}/")
+        assert refused.status_code == 404 and "只能查看本服务点及其下级服务点的统计" in refused.content.decode()
+        assert client.get(f"/admin/stats/{outside.pk}/export/").status_code == 404
+    clerk = client_at(network.village)
+    clerk.force_login(s.village.user)
+    assert clerk.get("/admin/stats/").status_code == 403
+
+
+def test_the_public_page_shows_the_months_rates(network, played, client_at):
+    from stats.figures import Period, total
+
+    today = timezone.localdate()
+    county = total(network.county, Period.month(today.year, today.month))
+    assert county.ratings == 3 and county.satisfied == 2 and county.completed == 3 and county.on_time == 2
+    page = client_at(network.county).get("/figures/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"{today.year}年{today.month}月" in html and "含下辖服务点" in html
+    assert "满意率" in html and "66.7%" in html  # 2 of 3 ratings 4 or 5; 2 of 3 completed on time
+    assert f"{county.completion_rate:.1f}%" in html and f"受理 {county.accepted} 件" in html
+    village = client_at(network.village).get("/figures/?month=1999-01").content.decode()
+    assert f"{today.year}年{today.month}月" in village and "暂无数据" in village  # its completions are the county's
+
+
+def test_the_excel_export_opens_and_holds_the_numbers_of_the_page(network, played, client_at):
+    import openpyxl
+
+    s = _staff(network)
+    client = client_at(network.county)
+    client.force_login(s.county_supervisor)
+    page = client.get("/admin/stats/" + _month_query()).content.decode()
+    export = client.get("/admin/stats/export/" + _month_query())
+    assert export.status_code == 200 and export["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = openpyxl.load_workbook(io.BytesIO(export.content))
+    assert {"按服务点", "按日", "按事项", "按部门", "按主题", "按年"} <= set(book.sheetnames)
+    sheet = book["按服务点"]
+    headers = [c.value for c in sheet[2]]
+    rows = {row[0]: dict(zip(headers, row, strict=True)) for row in sheet.iter_rows(min_row=3, values_only=True)}
+    whole, town = rows["合计"], rows[network.township.name]
+    month = timezone.localdate().replace(day=1)
+    counted = recount(network)[(network.county.pk, "m", month)]
+    assert whole["收件"] == counted["received"] and whole["受理"] == counted["accepted"]
+    assert whole["评价"] == 3 and whole["满意率"] == 66.7 and whole["按时办结率"] == 66.7
+    assert town["收件"] == 3 and town["转办上报"] == 5  # up: 3 from the village, 2 from the town
+    public = client_at(network.county).get("/figures/").content.decode()
+    assert f"{whole['办结率']:.1f}%" in public and f"{whole['办结率']:.1f}%" in page
+    item = book["按事项"]
+    assert any(ITEM in str(row[0]) and row[1] == counted["received"]
+               for row in item.iter_rows(min_row=3, values_only=True))
+    single = client.get("/admin/stats/export/" + _month_query() + "&table=theme")
+    assert openpyxl.load_workbook(io.BytesIO(single.content)).sheetnames == ["按主题"]

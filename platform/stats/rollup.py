@@ -207,11 +207,11 @@ def _cursor(name: str, *, wait: bool) -> Cursor | None:
     return (query.select_for_update() if wait else query.select_for_update(skip_locked=True)).first()
 
 
-def _step(name: str, tree: Tree, calendar: WorkdayIndex, batch: int) -> int:
+def _step(name: str, tree: Tree, calendar: WorkdayIndex, batch: int, wait: bool) -> int:
     """One batch of one source in one transaction; returns the rows it read (0: nothing new)."""
     sql, id_column, to_deltas = SOURCES[name]
     with transaction.atomic():
-        cursor = _cursor(name, wait=False)
+        cursor = _cursor(name, wait=wait)
         if cursor is None:  # another run holds it: it will read what is new
             return 0
         gaps = {int(k): v for k, v in cursor.gaps.items()}
@@ -240,12 +240,13 @@ def _step(name: str, tree: Tree, calendar: WorkdayIndex, batch: int) -> int:
         return len(fresh)
 
 
-def update(batch: int = BATCH, max_batches: int | None = None) -> int:
-    """Read what is new in both sources, a batch per transaction, until nothing is; the rows read."""
+def update(batch: int = BATCH, max_batches: int | None = None, *, wait: bool = False) -> int:
+    """Read what is new in both sources, a batch per transaction, until nothing is; the rows read.
+    A run finding another one at work leaves to it (beat); `wait` waits for it instead (tests, commands)."""
     tree, calendar, total = Tree(), WorkdayIndex(), 0
     for name in SOURCES:
         for _ in range(max_batches or 10 ** 9):
-            read = _step(name, tree, calendar, batch)
+            read = _step(name, tree, calendar, batch, wait)
             total += read
             if read < batch:
                 break
