@@ -9,10 +9,11 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django_tenants.signals import schema_migrated
 
+        from powers import hooks as powers_hooks
         from standards.hooks import register_version_applier
         from tenants import hooks
 
-        from . import propagation, signals, site_setup
+        from . import delegation, propagation, signals, site_setup
 
         signals.connect()
         schema_migrated.connect(site_setup.drop_wagtail_stock_groups_after_migrate,
@@ -23,3 +24,6 @@ class CmsConfig(AppConfig):
                                                dispatch_uid="yimen-cms-template")
         # How a published standard version reaches a point's guide, asked for by standards' propagation.
         register_version_applier(propagation.apply_version)
+        # A grant to a park starting or ending: the park's catalogue and every guide's search document.
+        powers_hooks.grant_started.connect(delegation.grant_started, dispatch_uid="yimen-cms-grant-started")
+        powers_hooks.grant_ended.connect(delegation.grant_ended, dispatch_uid="yimen-cms-grant-ended")

@@ -21,6 +21,7 @@ from tenants.geo import distance_km
 from tenants.links import point_url
 from tenants.models import ServicePoint
 
+from . import delegation
 from .listings import department_path, effective_content, guide_path, theme_path
 
 
@@ -148,6 +149,8 @@ def guide_context(page, request) -> dict:
         "qr_url": f"{path}qr.svg",
         "absolute_url": absolute_url(page, request, point),
         "where_else": where_else(request, page, point),
+        # Powers delegated to parks: read now, so the page changes the moment a grant starts or ends.
+        "delegation": delegation.for_guide(request, point, page.standard_version.item_id, path),
     }
 
 

@@ -91,8 +91,11 @@ class ItemIndexPage(Page):
         from . import listings
 
         context = super().get_context(request, *args, **kwargs)
+        from . import delegation
+
         context["point"] = getattr(request, "point", None)
         context.update(listings.all_listing())
+        context["granted"] = delegation.granted_here(context["point"])  # a park's 赋权事项, read now
         return context
 
 

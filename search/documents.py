@@ -15,6 +15,8 @@ from tenants.models import ServicePoint
 
 from . import analysis
 
+PARK_KEY = "park"
+
 
 def doc_id(point: ServicePoint, code: str) -> str:
     return f"{point.schema_name}:{code}"
@@ -27,7 +29,11 @@ def live_guides(codes=None):
     return pages.order_by("code")
 
 
-def build(vocab: analysis.Vocabulary, point: ServicePoint, page: ItemGuidePage) -> dict:
+def build(vocab: analysis.Vocabulary, point: ServicePoint, page: ItemGuidePage,
+          parks: list[dict] | None = None) -> dict:
+    """`parks`: where the park enterprises of the network go for this item
+    (cms.delegation.parks_by_code); kept among the badges as {"key": "park"},
+    which search.service turns into the result's `parks`, not a badge."""
     content = effective_content(page)
     aliases = content.get("aliases", [])
     weights = _weights(vocab, page.title, page.standard_version_id, content)
@@ -52,7 +58,8 @@ def build(vocab: analysis.Vocabulary, point: ServicePoint, page: ItemGuidePage) 
         "visits": content["visits"],
         "online": content["online"],
         "promised_days": content["promised_days"],
-        "badges": [{"key": b.key, "label": b.label} for b in elements.badges(content)],
+        "badges": [{"key": b.key, "label": b.label} for b in elements.badges(content)]
+        + [{"key": PARK_KEY, "label": "园区企业到园区办", **park} for park in parks or []],
         "url": guide_path(page),
         "weights": weights,
         "terms_key": terms_key(weights),

@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django_tenants.utils import get_public_schema_name, schema_context, tenant_context
 
+from cms import delegation
 from tenants.models import ServicePoint
 from tenants.scope import current_point
 
@@ -84,7 +85,8 @@ def store(point: ServicePoint, codes: set[str]) -> list[dict]:
     """Rebuild the PostgreSQL documents of these codes from the live guides."""
     vocab = analysis.current_vocabulary()
     with tenant_context(point):
-        docs = [documents.build(vocab, point, page) for page in documents.live_guides(codes)]
+        parks = delegation.parks_by_code(point, codes)
+        docs = [documents.build(vocab, point, page, parks.get(page.code)) for page in documents.live_guides(codes)]
     live = {doc["code"] for doc in docs}
     SearchDocument.objects.filter(point_id=point.pk, code__in=codes - live).delete()
     _upsert(docs)
@@ -162,7 +164,8 @@ def rebuild_point(point: ServicePoint) -> tuple[int, list[tuple[str, str]]]:
         lock_point(point.pk)
         vocab = analysis.current_vocabulary()
         with tenant_context(point):
-            docs = [documents.build(vocab, point, page) for page in documents.live_guides()]
+            parks = delegation.parks_by_code(point, None)
+            docs = [documents.build(vocab, point, page, parks.get(page.code)) for page in documents.live_guides()]
         stale = SearchDocument.objects.filter(point_id=point.pk).exclude(doc_id__in=[d["doc_id"] for d in docs])
         gone = [(doc_id, point.schema_name) for doc_id in stale.values_list("doc_id", flat=True)]
         stale.delete()

@@ -23,6 +23,7 @@ from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends
 from .backends.base import Scope
+from .documents import PARK_KEY
 from .models import SearchClick, SearchDocument, SearchLog
 from .query import MAX_RANK, SearchParams
 
@@ -71,9 +72,13 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
             "url": url_for(first["slug"], doc["url"]),
             "score": hit.score,
             "distance_km": first["distance_km"],
-            "badges": [b["label"] for b in doc["badges"]],
+            "badges": [b["label"] for b in doc["badges"] if b.get("key") != PARK_KEY],
             "department": doc["department"],
             "nearest": [{**p, "url": url_for(p["slug"], doc["url"])} for p in where],
+            # Powers delegated to parks: the park's enterprises go to the park for this item.
+            "parks": [{"slug": b["slug"], "name": b["name"], "url": url_for(b["slug"], doc["url"]),
+                       "note": f"{b['name']}的园区企业请到{b['name']}办理"}
+                      for b in doc["badges"] if b.get("key") == PARK_KEY],
         })
     out = {"query": params.q, "total": answer.total, "backend": backend, "scope": params.scope,
            "page": params.page, "size": params.size, "results": results, "facets": answer.facets}

@@ -24,7 +24,7 @@ from django.db import transaction
 
 from tenants.models import Role
 
-from . import access, clock, identity, result_pdf, services
+from . import access, clock, delegated, identity, result_pdf, services
 from .errors import CaseError
 from .models import ApplicantKind, Case, Delivery, ElectronicResult
 
@@ -43,8 +43,9 @@ def recipient(case: Case) -> str:
 
 
 def issuer(case: Case) -> str:
-    """The deciding authority: the deciding point and the department that decided."""
-    return f"{case.deciding_point.name}{case.department}"
+    """The deciding authority: the deciding point and the department that decided
+    (under a power delegated to a park, the county department: cases.delegated)."""
+    return delegated.issuer_of(case, delegated.grant_of(case))
 
 
 def title_for(case: Case) -> str:
@@ -60,20 +61,36 @@ def deliver_electronic(case_id: int, actor: services.Actor, *, verify_root: str)
     with transaction.atomic():
         case = services.deliver(case_id, actor, method=Delivery.ELECTRONIC, detail="电子文书，可扫码核验")
         case = Case.objects.select_related("deciding_point").get(pk=case.pk)
+        # Decided at a park under a grant: in the county department's name, with the park's seal.
+        grant = delegated.grant_of(case)
         token = secrets.token_urlsafe(32)
         now = clock.now()
-        result = ElectronicResult(case=case, token=token, title=title_for(case), issuer=issuer(case)[:100],
+        result = ElectronicResult(case=case, token=token, title=title_for(case),
+                                  issuer=delegated.issuer_of(case, grant)[:100],
                                   recipient_masked=recipient(case)[:100], issued_at=now, issued_by=actor.user)
         data = result_pdf.render(result_pdf.ResultDocument(
             title=result.title, issuer=result.issuer, number=case.number, recipient=result.recipient_masked,
             item_name=case.item_name, body=case.decision_text, issued_at=now,
-            verify_url=verify_url(verify_root, token), token=token))
+            verify_url=verify_url(verify_root, token), token=token, **_seal(grant)))
         result.sha256 = fingerprint(data)
         result.pdf.save(f"{token}.pdf", ContentFile(data), save=False)
         result.save()
+        sealed = f"，加盖{grant.seal_name}（受委托：{grant.grantee.name}）" if grant else ""
         services.record_step(case.pk, actor, "issue_result", access.role_for(actor.user, actor.point, case, "deliver"),
-                             lambda case: None, note=f"{result.title}，文件指纹 SHA-256 {result.sha256}")
+                             lambda case: None, note=f"{result.title}{sealed}，文件指纹 SHA-256 {result.sha256}")
     return result
+
+
+def _seal(grant) -> dict:
+    """The park's approval seal of a grant (its name; its image when uploaded)."""
+    if grant is None:
+        return {}
+    image = None
+    if grant.seal_image:
+        with grant.seal_image.open("rb") as file:
+            image = file.read()
+    return {"seal_name": grant.seal_name, "seal_image": image,
+            "delegated_by": f"受委托实施机关：{grant.grantee.name}（{grant.instrument_number}）"}
 
 
 def _decider_role(user, point, case: Case) -> str:

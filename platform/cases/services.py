@@ -24,7 +24,7 @@ from django_fsm import can_proceed
 from standards.models import Adoption
 from tenants.models import ServicePoint
 
-from . import access, clock, delivery, history, identity, routing, workdays
+from . import access, clock, delegated, delivery, history, identity, routing, workdays
 from .errors import CaseError
 from .models import ApplicantKind, Case, CaseEvent, Channel, Delivery, Handoff, HandoffStatus, Status
 
@@ -41,6 +41,8 @@ ACTION_LABELS = {
     # Steps that change no status (record_step): the results' register (cases.results).
     "issue_result": "出具电子文书", "revoke_result": "撤销电子文书", "post_delivered": "邮件妥投",
     "post_tracking": "登记运单号", "charge_fee": "收取费用", "refund_fee": "退还费用",
+    # 赋权强园: the county department's 见章盖章 of a park's decision (cases.delegated).
+    "confirm_decision": "见章盖章确认",
     # 电子监察 (supervision.monitor, supervision.services): a warning's life in the case's chain.
     "warning_raised": "电子监察预警", "warning_seen": "预警已阅", "warning_explained": "预警情况说明",
     "warning_cleared": "预警解除",
@@ -473,6 +475,9 @@ def deliver(case_id: int, actor: Actor, *, method: str, detail: str = "", post: 
         raise CaseError("请选择送达方式：窗口领取、免费邮寄或电子送达。")
 
     def change(case: Case) -> None:
+        if (grant := delegated.awaiting_confirmation(case)) is not None:
+            raise CaseError(f"该决定由{case.deciding_point.name}依赋权作出，须经{grant.grantor.name}{grant.department}"
+                            "见章盖章确认后才能送达。")
         allowed = case.version.content.get("delivery", [])
         label = Delivery(method).label
         if allowed and label not in allowed:
@@ -534,6 +539,33 @@ def record_fee(case_id: int, actor: Actor, amount, note: str = "") -> Case:
         if note.strip():
             text += f"：{note.strip()[:200]}"
         return record_step(case_id, actor, action, role, change, note=text, public=True)
+
+
+def confirm_decision(case_id: int, actor: Actor) -> Case:
+    """见章盖章: the county department confirms a park's decision under a grant
+    that asks for it (cases.delegated), without reviewing it again; until then
+    the decision is not delivered. One event; the county joins the case's points."""
+    case = Case.objects.select_related("deciding_point").filter(pk=case_id).first()
+    if case is None:
+        raise CaseError("办件不存在。")
+    grant = delegated.awaiting_confirmation(case)
+    if grant is None:
+        if delegated.confirmed(case):
+            raise CaseError(f"办件 {case.number} 已经见章盖章确认，不需要再确认。")
+        raise CaseError(f"办件 {case.number} 不是待见章盖章确认的园区决定（未作出决定，或其赋权不要求县级确认）。")
+    role = delegated.confirmer_role(actor.user, actor.point, grant)
+    if role is None:
+        raise CaseError(f"只有{grant.grantor.name}{grant.department}的工作人员可以见章盖章确认该决定。")
+
+    def change(locked: Case) -> None:
+        if locked.status != Status.DECIDED or delegated.confirmed(locked):
+            raise CaseError(f"办件 {locked.number} 当前状态为“{locked.get_status_display()}”，不能见章盖章确认。")
+        if actor.point.pk not in locked.passed_points:
+            locked.passed_points = [*locked.passed_points, actor.point.pk]
+
+    return record_step(case.pk, actor, delegated.CONFIRM_ACTION, role, change,
+                       note=f"{grant.grantor.name}{grant.department}见章盖章确认{case.deciding_point.name}的决定"
+                            f"（{grant.instrument_number}），未重新审查")
 
 
 def close(case_id: int, actor: Actor) -> Case:

@@ -5,7 +5,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from . import access, result_hooks, workbench  # noqa: F401 - result_hooks registers the result pages
+from . import access, park_hooks, result_hooks, workbench  # noqa: F401 - result_hooks, park_hooks register pages
 from . import admin_views as views
 
 
