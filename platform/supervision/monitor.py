@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from cases import clock, services, workdays
 from cases.models import OPEN, Case, CaseEvent, Handoff, HandoffStatus, Notice, NoticeKind, Status
@@ -34,6 +34,7 @@ log = logging.getLogger("yimen.supervision")
 TZ = ZoneInfo("Asia/Shanghai")
 OFFICE_HOURS = (9, 17)  # a working day counts 8 working hours, 09:00–17:00
 MAX_HOURS_SPAN_DAYS = 60  # past this a pending handoff is red whatever the thresholds
+REOPENED_LOOKBACK_DAYS = 30  # a run reads the events of cases written to since then
 # Steps after 办结 that are part of a closed case's normal life, not a reopening.
 AFTER_CLOSE = {"issue_result", "revoke_result", "post_delivered", "post_tracking", "charge_fee", "refund_fee",
                "warning_raised", "warning_seen", "warning_explained", "warning_cleared"}
@@ -172,9 +173,14 @@ def _fees(county) -> list[Finding]:
     return found
 
 
-def _reopened(county) -> list[Finding]:
+def _reopened(county, now: dt.datetime) -> list[Finding]:
+    # Only cases written to lately (a reopening writes the case) and those already warned
+    # of: the whole history of a county's closed cases is not read every minute.
+    recent = Case.objects.filter(holder__region_code__startswith=county.county_code,
+                                 updated_at__gte=now - dt.timedelta(days=REOPENED_LOOKBACK_DAYS))
+    warned = Warning.objects.active().filter(rule=Rule.REOPENED, point__region_code__startswith=county.county_code)
     closed_before = CaseEvent.objects.filter(case=OuterRef("case"), action="close", seq__lt=OuterRef("seq"))
-    suspects = set(CaseEvent.objects.filter(case__holder__region_code__startswith=county.county_code)
+    suspects = set(CaseEvent.objects.filter(Q(case__in=recent) | Q(case__in=warned.values("case_id")))
                    .filter(Exists(closed_before)).exclude(action__in=AFTER_CLOSE | {"close"})
                    .values_list("case_id", flat=True))
     if not suspects:
@@ -204,7 +210,7 @@ def findings(county: ServicePoint, rule_set: RuleSet, now: dt.datetime | None = 
     now = now or clock.now()
     today = now.astimezone(TZ).date()
     return [*_due(county, rule_set, today), *_notify(county, rule_set, today), *_handoffs(county, rule_set, now),
-            *_fees(county), *_reopened(county)]
+            *_fees(county), *_reopened(county, now)]
 
 
 # --- raising and clearing -------------------------------------------------------
