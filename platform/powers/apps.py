@@ -17,3 +17,7 @@ class PowersConfig(AppConfig):
             "stays in the network's public schema with its history, like the cases it routed")
         shared_rows.register_not_exported("powers.GrantEvent", "part of its grant's history (see powers.PowerGrant)")
         shared_rows.register_not_exported("powers.GrantReminder", "part of its grant (see powers.PowerGrant)")
+        shared_rows.register_not_exported(
+            "powers.AgencyProject",
+            "a park's 全程代办 project follows an enterprise's approvals across the county's departments and its "
+            "cases: it stays in the network's public schema with them")
