@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 from calendar import monthrange
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Sum
 
@@ -32,7 +34,7 @@ class Figures:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
 
     @classmethod
-    def of(cls, row: dict) -> Figures:
+    def of(cls, row: Mapping[str, Any]) -> Figures:
         return cls({name: int(row.get(name) or 0) for name in COUNTERS})
 
     def __add__(self, other: Figures) -> Figures:

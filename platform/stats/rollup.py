@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -67,8 +68,8 @@ class Tree:
 Deltas = dict[tuple[int, int, dt.date], list[int]]  # (point, version, day) → counters
 
 
-def _add(deltas: Deltas, point: int | None, version: int, day: dt.date, **counts: int) -> None:
-    if point is None:
+def _add(deltas: Deltas, point: int | None, version: int, day: dt.date | None, **counts: int) -> None:
+    if point is None or day is None:
         return
     row = deltas.get((point, version, day))
     if row is None:
@@ -160,7 +161,8 @@ def deltas_for_ratings(rows: Iterable[tuple]) -> Deltas:
     return deltas
 
 
-SOURCES = {EVENTS: (EVENT_SQL, "e.id", deltas_for_events), RATINGS: (RATING_SQL, "r.id", deltas_for_ratings)}
+SOURCES: dict[str, tuple[str, str, Any]] = {
+    EVENTS: (EVENT_SQL, "e.id", deltas_for_events), RATINGS: (RATING_SQL, "r.id", deltas_for_ratings)}
 
 
 # --- deltas → rows --------------------------------------------------------------
@@ -260,7 +262,8 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
     incremental runs wait for it); returns the rows written."""
     tree, calendar, written = Tree(), WorkdayIndex(), 0
     with transaction.atomic():
-        cursors = {name: _cursor(name, wait=True) for name in SOURCES}
+        cursors = {name: Cursor.objects.select_for_update().get(name=name)
+                   for name in SOURCES if _cursor(name, wait=True)}
         Rollup.objects.all().delete()
         for name, (sql, id_column, to_deltas) in SOURCES.items():
             high, ids_top = 0, []
