@@ -14,6 +14,11 @@ class CasesConfig(AppConfig):
         from .desks import leave_desks
 
         role_revoked.connect(leave_desks, dispatch_uid="cases.leave_desks")
+        from powers.hooks import grant_ended
+
+        from .grants import on_grant_ended
+
+        grant_ended.connect(on_grant_ended, dispatch_uid="cases.on_grant_ended")  # 赋权终止: cases in flight
 
         shared_rows.register_not_exported(
             "cases.Case",

@@ -49,6 +49,7 @@ INBOX_TEXTS = {
     "refuse": "办件 {number}（{item}）不予受理，请向申请人送达告知书。",
     "submit_online": "新网上申请 {number}（{item}），请预审并收件。",
     "supplement_online": "办件 {number}（{item}）的申请人已网上提交补正材料：{supplement}。",
+    "grant_return": "办件 {number}（{item}）退回本级办理：{note}",
 }
 
 

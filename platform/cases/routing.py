@@ -6,14 +6,18 @@ its own. A case goes up one parent at a time (village → township → county,
 park → county) until it reaches the deciding point, and its result comes back
 down to the point where the citizen is.
 
-Powers granted to parks (platform/powers, the parks issue) will be consulted
-here first: for a granted item and an enterprise in the grant's scope, the
-park decides the delegated stages.
+Powers granted to parks (赋权强园, platform/powers) are consulted first: for
+an item the standard marks as delegable and an enterprise in the scope of a
+grant in force, the grant's park takes the delegated stages. The case goes up
+from wherever it was received to the county and down to the park (a case
+received at that park stays there); any other enterprise goes to the county.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from powers.lookup import grant_for_version
+from powers.models import PowerGrant
 from standards.models import StandardItemVersion
 from tenants.models import ServicePoint, Tier
 
@@ -26,13 +30,18 @@ class Route:
     department: str
     # The points the case passes on its way up, the accepting point first, the deciding one last.
     path: tuple[ServicePoint, ...]
+    # The power grant that sends the case to a park (None: the tiers decide).
+    grant: PowerGrant | None = None
 
 
 def route(version: StandardItemVersion, point: ServicePoint, applicant_id: str = "") -> Route:
     """Where a case for `version` accepted at `point` is decided.
 
-    `applicant_id` (ID number or credit code) is what delegated powers will
-    look at; the tiers alone do not need it."""
+    `applicant_id` (ID number or credit code) is what delegated powers look
+    at: an enterprise in a grant's scope goes to the grant's park."""
+    grant = grant_for_version(version, applicant_id, point.county_region_code) if applicant_id else None
+    if grant is not None:
+        return _to_park(version, point, grant)
     path = [point]
     if version.decide_tier == Tier.COUNTY:
         target_code = point.county_region_code
@@ -52,8 +61,27 @@ def route(version: StandardItemVersion, point: ServicePoint, applicant_id: str =
     return Route(deciding_point=current, department=version.department, path=tuple(path))
 
 
+def _to_park(version: StandardItemVersion, point: ServicePoint, grant: PowerGrant) -> Route:
+    """Up to the county, then down to the grant's park (the county department's power, the park's hands)."""
+    park = grant.grantee
+    path = [point]
+    current = point
+    while current.pk != park.pk and current.pk != park.parent_id:
+        parent = current.parent
+        if parent is None:
+            raise CaseError(f"找不到{point.name}上级的县级服务点，请联系中心管理员检查服务点层级。")
+        path.append(parent)
+        current = parent
+    if current.pk != park.pk:
+        path.append(park)
+    return Route(deciding_point=park, department=version.department, path=tuple(path), grant=grant)
+
+
 def next_hop(holder: ServicePoint, deciding_point: ServicePoint) -> ServicePoint | None:
-    """The point a case held at `holder` goes to next on its way up (None: it is there)."""
+    """The point a case held at `holder` goes to next (None: it is there): up one
+    parent at a time, and from the county down to a park that holds a grant."""
     if holder.pk == deciding_point.pk:
         return None
+    if deciding_point.parent_id == holder.pk:
+        return deciding_point
     return holder.parent

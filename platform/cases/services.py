@@ -46,6 +46,8 @@ ACTION_LABELS = {
     # 电子监察 (supervision.monitor, supervision.services): a warning's life in the case's chain.
     "warning_raised": "电子监察预警", "warning_seen": "预警已阅", "warning_explained": "预警情况说明",
     "warning_cleared": "预警解除",
+    # 赋权强园: a grant ended and its park's undecided case went back to the county (cases.grants).
+    "grant_return": "赋权终止退回县级办理",
 }
 # The case fields an event records before and after.
 TRACKED = ("status", "holder_id", "due_date", "accepted_at", "clock_stopped_on", "resume_status", "supplement_list",

@@ -67,7 +67,8 @@ def seal_png() -> SimpleUploadedFile:
 
 def _codes(department: str) -> list[str]:
     items = StandardItem.objects.filter(current__isnull=False).select_related("current").order_by("code")
-    return [i.code for i in items if i.current.content.get("park_delegable") and i.current.department == department]
+    versions = [(i.code, i.current) for i in items if i.current is not None]
+    return [code for code, v in versions if v.content.get("park_delegable") and v.department == department]
 
 
 def load_demo_powers(progress=print) -> list[PowerGrant]:

@@ -186,7 +186,9 @@ def _open(data: bytes):
         check_unpacked_size(io.BytesIO(data))
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportRejected as rejected:
-        raise GrantError(str(rejected)) from None
+        problem = rejected.report.problems[0].message if rejected.report.problems else ""
+        raise GrantError(problem if problem and "不是有效的 Excel" not in problem
+                         else "不是有效的 Excel 文件（.xlsx），请用导出的模板填写。") from None
     except Exception:
         raise GrantError("不是有效的 Excel 文件（.xlsx），请用导出的模板填写。") from None
 

@@ -53,7 +53,9 @@ class GrantForm(forms.Form):
 
     def __init__(self, *args, county: ServicePoint, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grantee"].queryset = ServicePoint.objects.filter(parent=county, tier=Tier.PARK)
+        grantee = self.fields["grantee"]
+        assert isinstance(grantee, forms.ModelChoiceField)
+        grantee.queryset = ServicePoint.objects.filter(parent=county, tier=Tier.PARK)
 
     @classmethod
     def initial_from(cls, grant: PowerGrant) -> dict:

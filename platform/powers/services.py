@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from standards.models import StandardItem
@@ -165,9 +166,16 @@ def _check_overlap(grantor: ServicePoint, grant_id: int | None, item_ids: list[i
                    valid_to) -> None:
     """Refuse when a live grant of the county covers one of the items for a shared enterprise in an
     overlapping period (whichever park it went to: an enterprise has one place to go)."""
-    others = (PowerGrant.objects.filter(grantor=grantor, status__in=LIVE, items__in=item_ids,
+    # What SQL can tell (shared codes, shared regions, a region holding one of our codes); with
+    # regions of our own, their enterprises are checked here (a code's region is not a column).
+    shares = Q(credit_codes__overlap=list(codes)) | Q(region_codes__overlap=[*regions, *map(scope.region_of, codes)])
+    if regions:
+        shares |= Q(scope_kind=ScopeKind.ENTERPRISES)
+    others = (PowerGrant.objects.filter(shares, grantor=grantor, status__in=LIVE, items__in=item_ids,
                                         valid_from__lte=valid_to, valid_to__gte=valid_from)
-              .exclude(pk=grant_id).distinct().select_related("grantee"))
+              .distinct().select_related("grantee"))
+    if grant_id is not None:
+        others = others.exclude(pk=grant_id)
     wanted = set(item_ids)
     for other in others:
         shared = scope.overlap(codes, regions, other.credit_codes, other.region_codes)
