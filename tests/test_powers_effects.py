@@ -228,3 +228,16 @@ def test_park_workbench_with_granted_items_cases_and_agency_projects(network, pe
     with pytest.raises(Exception, match="全程代办只在园区"):
         agency.create_project(people.county_clerk.user, network.county, name="a", enterprise_name="b",
                               kinds=["business"])
+
+
+def test_demo_agency_projects_show_on_the_park_workbench(network, people):
+    from cases import agency
+    from cases.agency_demo import PROJECTS, load_demo_agency
+
+    assert load_demo_agency(progress=lambda line: None, park_slug=network.park.slug,
+                            agent_username=people.park_clerk.user.username) == len(PROJECTS)
+    states = {row.project.name: [m.state for m in row.milestones] for row in agency.board(network.park)}
+    assert states["年产5万吨锂电池正极材料项目"][:6] == ["done", "done", "done", "done", "done_late", "running"]
+    assert states["智能装备产业园二期"][:2] == ["done", "overdue"]
+    assert load_demo_agency(progress=lambda line: None, park_slug=network.park.slug,
+                            agent_username=people.park_clerk.user.username) == 0  # once

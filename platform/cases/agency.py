@@ -129,7 +129,8 @@ def milestone_row(m: Milestone, today: dt.date) -> MilestoneRow:
         late = m.due_on is not None and m.done_on > m.due_on
         return MilestoneRow(m, name, "done_late" if late else "done",
                             f"已办结，用时 {used} 个工作日" + ("（超时）" if late else ""), None, used)
-    left = workdays.working_days_left(today, m.due_on)
+    due = m.due_on or workdays.add_working_days(m.started_on, m.standard_days)
+    left = workdays.working_days_left(today, due)
     if left < 0:
         return MilestoneRow(m, name, "overdue", f"已超时 {-left} 个工作日", left, None)
     state = "near" if left <= NEAR_DAYS else "running"
