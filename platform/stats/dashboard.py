@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.urls import reverse
 
 from tenants.access import roles_at
@@ -14,9 +15,11 @@ from tenants.scope import points_visible_to
 
 from . import charts, figures
 from .figures import Figures, Period
+from .models import Cursor
 from .tables import Row, Table
 
 TOP_ITEMS = 15
+CACHE_SECONDS = 600  # an upper bound: a new rollup run changes the key at once
 
 
 class OutOfScope(Exception):
@@ -62,12 +65,30 @@ class Dashboard:
         return next(t for t in self.tables if t.key == key)
 
 
+def _stamp() -> str:
+    """Changes whenever a rollup run or a rebuild has committed (each moves its cursor)."""
+    return "|".join(f"{high}@{at.timestamp()}" for high, at in
+                    Cursor.objects.order_by("name").values_list("high", "updated_at"))
+
+
 def build(user, at: ServicePoint, target_id: int | None, period: Period, *, with_charts: bool = True) -> Dashboard:
+    """The point's dashboard if the user may see it (else OutOfScope). The tables and charts of a
+    point and period are kept in the cache until the rollups next move (a minute at most): figures
+    are read far more often than they change, and drawing the charts is most of the work."""
     point = scope_target(user, at, target_id)
+    visible = set(points_visible_to(user, at).values_list("pk", flat=True))
+    key = f"stats:board:{point.pk}:{period.grain}:{period.start}:{int(with_charts)}:{_stamp()}"
+    board = cache.get(key)
+    if board is None:
+        board = _build(point, period, with_charts)
+        cache.set(key, board, CACHE_SECONDS)
+    board.trail = [p for p in point.ancestors() if p.pk in visible]
+    return board
+
+
+def _build(point: ServicePoint, period: Period, with_charts: bool) -> Dashboard:
     whole, kids, own = figures.by_child(point, period)
     board = Dashboard(point, period, whole)
-    visible = set(points_visible_to(user, at).values_list("pk", flat=True))
-    board.trail = [p for p in point.ancestors() if p.pk in visible]
 
     by_point = Table("point", f"{point.name} {period.label} 各服务点（含下级）", "按服务点", "服务点")
     by_point.rows.append(Row("合计", whole))

@@ -17,6 +17,7 @@ docs/statistics.md; both paths share `deltas_for_events`, so they agree.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -24,12 +25,11 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
-from psycopg2.extras import execute_values
 
 from tenants.models import ServicePoint
 
 from .calendar import WorkdayIndex
-from .models import COUNTERS, Cursor, Grain, Rollup
+from .models import COUNTERS, Cursor, Rollup
 
 FIELDS = list(COUNTERS)
 INDEX = {name: n for n, name in enumerate(FIELDS)}
@@ -167,38 +167,47 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
 
 # --- deltas → rows --------------------------------------------------------------
 
-DAY, MONTH, YEAR = str(Grain.DAY.value), str(Grain.MONTH.value), str(Grain.YEAR.value)
+# The deltas go to the database by COPY into a temporary table, with each point's chain (itself
+# and its ancestors); one INSERT … SELECT adds them to the day, month and year rows of every
+# point of the chain, keys sorted (concurrent writers lock alike), summed by key first.
+TEMP = ("CREATE TEMP TABLE IF NOT EXISTS stats_delta (point_id bigint, version_id bigint, day date, "
+        + ", ".join(f"{name} bigint" for name in FIELDS) + "); "
+        "CREATE TEMP TABLE IF NOT EXISTS stats_chain (point_id bigint, scope_id bigint)")
+SUMMED = ", ".join(f"sum(d.{name})" for name in FIELDS)
+UPSERT = f"""
+INSERT INTO stats_rollup (point_id, grain, period, version_id, {', '.join(FIELDS)})
+SELECT c.scope_id, g.grain,
+       CASE g.grain WHEN 'd' THEN d.day WHEN 'm' THEN date_trunc('month', d.day)::date
+                    ELSE date_trunc('year', d.day)::date END AS period,
+       d.version_id, {SUMMED}
+FROM stats_delta d JOIN stats_chain c ON c.point_id = d.point_id
+CROSS JOIN (VALUES ('d'), ('m'), ('y')) AS g (grain)
+GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+ON CONFLICT (point_id, grain, period, version_id) DO UPDATE SET
+""" + ", ".join(f"{name} = stats_rollup.{name} + EXCLUDED.{name}" for name in FIELDS)
 
 
-def _periods(day: dt.date) -> tuple[tuple[str, dt.date], ...]:
-    return ((DAY, day), (MONTH, day.replace(day=1)), (YEAR, day.replace(month=1, day=1)))
-
-
-def expand(deltas: Deltas, tree: Tree) -> dict[tuple, list[int]]:
-    """Each delta added to its point and the point's ancestors, at the day, month and year."""
-    rows: dict[tuple, list[int]] = {}
-    for (point, version, day), counts in deltas.items():
-        for grain, period in _periods(day):
-            for scope in tree.chain(point):
-                key = (scope, grain, period, version)
-                row = rows.get(key)
-                rows[key] = counts if row is None else [a + b for a, b in zip(row, counts, strict=True)]
-    return rows
-
-
-UPSERT = (f"INSERT INTO stats_rollup (point_id, grain, period, version_id, {', '.join(FIELDS)}) VALUES %s "
-          "ON CONFLICT (point_id, grain, period, version_id) DO UPDATE SET "
-          + ", ".join(f"{name} = stats_rollup.{name} + EXCLUDED.{name}" for name in FIELDS))
-
-
-def write(rows: dict[tuple, list[int]]) -> int:
-    """Add the rows' counters in one statement per page (keys sorted: concurrent writers lock alike)."""
-    if not rows:
+def write(deltas: Deltas, tree: Tree) -> int:
+    """Add the deltas to the rows of their points and ancestors at the three grains; the rows touched."""
+    if not deltas:
         return 0
-    values = [(*key, *counts) for key, counts in sorted(rows.items())]
+    lines = io.StringIO()
+    for (point, version, day), counts in deltas.items():
+        lines.write(f"{point}\t{version}\t{day.isoformat()}\t" + "\t".join(map(str, counts)) + "\n")
+    chains = io.StringIO()
+    for point in {point for point, _version, _day in deltas}:
+        for scope in tree.chain(point):
+            chains.write(f"{point}\t{scope}\n")
     with connection.cursor() as cursor:
-        execute_values(cursor, UPSERT, values, page_size=2000)
-    return len(values)
+        cursor.execute(TEMP)
+        cursor.execute("TRUNCATE stats_delta, stats_chain")
+        for buffer, table in ((lines, "stats_delta"), (chains, "stats_chain")):
+            buffer.seek(0)
+            cursor.copy_expert(f"COPY {table} FROM STDIN", buffer)
+        cursor.execute(UPSERT)
+        touched = cursor.rowcount
+        cursor.execute("TRUNCATE stats_delta, stats_chain")
+    return touched
 
 
 # --- the incremental run --------------------------------------------------------
@@ -227,7 +236,7 @@ def _step(name: str, tree: Tree, calendar: WorkdayIndex, batch: int, wait: bool)
                 late = []
         fresh = rows + late
         deltas = to_deltas(fresh, calendar) if name == EVENTS else to_deltas(fresh)
-        write(expand(deltas, tree))
+        write(deltas, tree)
         now = time.time()
         for row in late:
             gaps.pop(row[0], None)
@@ -264,7 +273,8 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
     with transaction.atomic():
         cursors = {name: Cursor.objects.select_for_update().get(name=name)
                    for name in SOURCES if _cursor(name, wait=True)}
-        Rollup.objects.all().delete()
+        with connection.cursor() as db:  # not the ORM's delete, which would read every row first
+            db.execute(f"DELETE FROM {Rollup._meta.db_table}")
         for name, (sql, id_column, to_deltas) in SOURCES.items():
             high, ids_top = 0, []
             while True:
@@ -274,7 +284,7 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
                 if not rows:
                     break
                 deltas = to_deltas(rows, calendar) if name == EVENTS else to_deltas(rows)
-                written += write(expand(deltas, tree))
+                written += write(deltas, tree)
                 high = rows[-1][0]
                 ids_top = [row[0] for row in rows[-10000:]]
                 if progress:
