@@ -246,8 +246,10 @@ def _step(name: str, tree: Tree, calendar: WorkdayIndex, batch: int, wait: bool)
             gaps.update({missing: now for missing in range(cursor.high + 1, top) if missing not in seen})
             cursor.high = top
         # A gap older than this belongs to a transaction that rolled back (its id is never used).
-        cursor.gaps = {str(k): v for k, v in gaps.items() if now - v < gap_seconds()}
-        cursor.save()
+        kept = {str(k): v for k, v in gaps.items() if now - v < gap_seconds()}
+        if fresh or kept != cursor.gaps:  # untouched when nothing moved: dashboards' caches stay valid
+            cursor.gaps = kept
+            cursor.save()
         return len(fresh)
 
 

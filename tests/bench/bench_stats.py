@@ -302,12 +302,14 @@ def stock_board(point, period):
     subtree with the ORM, per child point and per item, for the period."""
     from django.db.models import Count, F, Q
     from django.db.models.functions import Substr
+    from django.utils import timezone
 
     from cases.models import Case, Rating
     from stats.figures import Figures
     from stats.tables import Row, Table
 
-    start, end = period.start, period.end + dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(period.start, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min))
     prefix = point.region_code[:6] if point.tier == "county" else point.region_code[:9]
     width = 9 if point.tier == "county" else 12
     cases = Case.objects.filter(origin_point__region_code__startswith=prefix)
