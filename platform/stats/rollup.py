@@ -187,27 +187,45 @@ ON CONFLICT (point_id, grain, period, version_id) DO UPDATE SET
 """ + ", ".join(f"{name} = stats_rollup.{name} + EXCLUDED.{name}" for name in FIELDS)
 
 
-def write(deltas: Deltas, tree: Tree) -> int:
-    """Add the deltas to the rows of their points and ancestors at the three grains; the rows touched."""
-    if not deltas:
-        return 0
+def stage(deltas: Deltas, tree: Tree, chains_done: set[int] | None = None) -> None:
+    """COPY the deltas (and the chains of their points not staged yet) into the temporary tables."""
+    done = set() if chains_done is None else chains_done
     lines = io.StringIO()
     for (point, version, day), counts in deltas.items():
         lines.write(f"{point}\t{version}\t{day.isoformat()}\t" + "\t".join(map(str, counts)) + "\n")
     chains = io.StringIO()
-    for point in {point for point, _version, _day in deltas}:
+    for point in {point for point, _version, _day in deltas} - done:
+        done.add(point)
         for scope in tree.chain(point):
             chains.write(f"{point}\t{scope}\n")
     with connection.cursor() as cursor:
-        cursor.execute(TEMP)
-        cursor.execute("TRUNCATE stats_delta, stats_chain")
         for buffer, table in ((lines, "stats_delta"), (chains, "stats_chain")):
             buffer.seek(0)
             cursor.copy_expert(f"COPY {table} FROM STDIN", buffer)
+
+
+def _temp_tables() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(TEMP)
+        cursor.execute("TRUNCATE stats_delta, stats_chain")
+
+
+def flush() -> int:
+    """Add what is staged to the rollups; the rows touched."""
+    with connection.cursor() as cursor:
         cursor.execute(UPSERT)
         touched = cursor.rowcount
         cursor.execute("TRUNCATE stats_delta, stats_chain")
     return touched
+
+
+def write(deltas: Deltas, tree: Tree) -> int:
+    """Add the deltas to the rows of their points and ancestors at the three grains; the rows touched."""
+    if not deltas:
+        return 0
+    _temp_tables()
+    stage(deltas, tree)
+    return flush()
 
 
 # --- the incremental run --------------------------------------------------------
@@ -277,6 +295,9 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
                    for name in SOURCES if _cursor(name, wait=True)}
         with connection.cursor() as db:  # not the ORM's delete, which would read every row first
             db.execute(f"DELETE FROM {Rollup._meta.db_table}")
+        # Every delta is staged first and summed into the (empty) table by one statement at the end.
+        _temp_tables()
+        chains: set[int] = set()
         for name, (sql, id_column, to_deltas) in SOURCES.items():
             high, ids_top = 0, []
             while True:
@@ -286,7 +307,7 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
                 if not rows:
                     break
                 deltas = to_deltas(rows, calendar) if name == EVENTS else to_deltas(rows)
-                written += write(deltas, tree)
+                stage(deltas, tree, chains)
                 high = rows[-1][0]
                 ids_top = [row[0] for row in rows[-10000:]]
                 if progress:
@@ -298,4 +319,7 @@ def rebuild(progress=None, chunk: int = 100000) -> int:
             cursors[name].high = high
             cursors[name].gaps = {str(i): now for i in range(low + 1, high) if i not in top_ids}
             cursors[name].save()
+        written = flush()
+        with connection.cursor() as db:  # the planner's statistics of a table just rewritten
+            db.execute(f"ANALYZE {Rollup._meta.db_table}")
     return written
