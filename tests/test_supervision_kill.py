@@ -12,6 +12,7 @@ of tests/test_cases_delivery.py).
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 import signal
 import subprocess
@@ -25,7 +26,7 @@ from django.db import connection
 
 ITEM = "YM-MZJ-GG-002"
 ID = "11010519491231002X"
-CASES = 150  # each gets two red warnings (补正/不予受理 not told in time, a handoff not taken up)
+CASES = 120  # each gets two red warnings (补正/不予受理 not told in time, a handoff not taken up)
 QUEUE = f"supervision-{os.getpid()}"
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -50,24 +51,61 @@ class Worker:
             self.process.wait(10)
 
 
-def _late_cases(network) -> list[int]:
-    """Cases received and handed up to the township ten working days ago, still waiting there."""
-    from cases import clock, services, workdays
+def _ten_working_days_ago() -> dt.datetime:
+    from cases import clock, workdays
 
-    village = services.Actor(network.user("v-clerk", network.village, "clerk"), network.village, "10.0.0.1")
     day = clock.today()
     for _ in range(10):
         day -= dt.timedelta(days=1)
         while not workdays.is_workday(day):
             day -= dt.timedelta(days=1)
-    ids = []
-    with clock.replaying(dt.datetime.combine(day, dt.time(10), TZ)):
-        for n in range(CASES):
-            case = services.open_case(village, services.Intake(ITEM, services.Applicant(
-                "person", "李桂兰", ID, f"138{n:08d}"), [services.MaterialCheck("居民身份证", present=True),
-                                                      services.MaterialCheck("数字相片", present=True)]))
-            services.hand_up(case.pk, village)
-            ids.append(case.pk)
+    return dt.datetime.combine(day, dt.time(10), TZ)
+
+
+def _make(village, numbers: range, moment: dt.datetime, results) -> None:
+    """One clerk's share, in a process of its own: cases received and handed up to the township."""
+    from cases import clock, services
+
+    try:
+        ids = []
+        with clock.replaying(moment):
+            for n in numbers:
+                case = services.open_case(village, services.Intake(ITEM, services.Applicant(
+                    "person", "李桂兰", ID, f"138{n:08d}"), [services.MaterialCheck("居民身份证", present=True),
+                                                          services.MaterialCheck("数字相片", present=True)]))
+                services.hand_up(case.pk, village)
+                ids.append(case.pk)
+        results.put(("ids", ids))
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        results.put(("error", f"{type(error).__name__}: {error}"))
+    finally:
+        connection.close()
+
+
+def _late_cases(network) -> list[int]:
+    """Cases received and handed up to the township ten working days ago, still waiting
+    there; made by two forked clerk processes (both cores, as tests/test_cases_delivery.py)."""
+    from django.db import connections
+
+    from cases import services
+
+    village = services.Actor(network.user("v-clerk", network.village, "clerk"), network.village, "10.0.0.1")
+    moment = _ten_working_days_ago()
+    connections.close_all()  # a forked child must not share the parent's socket
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    half = CASES // 2
+    clerks = [context.Process(target=_make, args=(village, range(n * half, (n + 1) * half), moment, results))
+              for n in range(2)]
+    for clerk in clerks:
+        clerk.start()
+    ids: list[int] = []
+    for _ in clerks:
+        kind, value = results.get(timeout=600)
+        assert kind == "ids", value
+        ids += value
+    for clerk in clerks:
+        clerk.join(30)
     return ids
 
 
@@ -96,10 +134,12 @@ def test_warnings_raised_exactly_once_with_the_worker_killed_mid_run(network):
     from supervision.models import Colour, Rule, Warning
     from supervision.tasks import check_warnings
 
-    ids = _late_cases(network)
-    expected = 2 * CASES
     worker = Worker()
-    worker.start()
+    worker.start()  # it boots while the cases are made
+    started = time.monotonic()
+    ids = _late_cases(network)
+    made = time.monotonic() - started
+    expected = 2 * CASES
     try:
         check_warnings.apply_async(args=[network.county.pk], queue=QUEUE)
         deadline = time.monotonic() + 120
@@ -118,8 +158,6 @@ def test_warnings_raised_exactly_once_with_the_worker_killed_mid_run(network):
         while (done := Warning.objects.filter(case_id__in=ids).count()) < expected:
             assert time.monotonic() < deadline, f"{done} of {expected} warnings after the re-run"
             time.sleep(0.2)
-        check_warnings.apply_async(args=[network.county.pk], queue=QUEUE)  # and once more, for nothing
-        time.sleep(2)
     finally:
         worker.kill()
 
@@ -131,7 +169,8 @@ def test_warnings_raised_exactly_once_with_the_worker_killed_mid_run(network):
     # Red: the township's supervisors and the county's, one notice each.
     notices = Counter(Notice.objects.filter(case_id__in=ids, kind="supervise").values_list("point_id", flat=True))
     assert notices == {network.township.pk: expected, network.county.pk: expected}
-    print(f"killed after {killed_at} of {expected} warnings; {worker.starts} worker starts")
+    print(f"{CASES} cases made in {made:.1f} s; killed after {killed_at} of {expected} warnings, all raised "
+          f"{time.monotonic() - started:.1f} s after the start; {worker.starts} worker starts")
     cases = Case.objects.filter(pk__in=ids)
     assert history.verify_all(cases) == []
     call_command("verify_case_history", *cases.values_list("number", flat=True)[:20], stdout=open(os.devnull, "w"))

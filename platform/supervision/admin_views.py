@@ -38,7 +38,7 @@ def _stats_url(point_id: int) -> str:
 
 def dashboard_view(request, point_id: int | None = None):
     point, user = getattr(request, "point", None), request.user
-    if not dashboard.may_view(user, point):
+    if point is None or not dashboard.may_view(user, point):
         return _denied(request)
     target = None
     if point_id is not None:
@@ -66,7 +66,7 @@ def _back(request):
 @require_POST
 def warning_seen(request, warning_id: int):
     point = getattr(request, "point", None)
-    if not dashboard.may_view(request.user, point):
+    if point is None or not dashboard.may_view(request.user, point):
         return _denied(request)
     try:
         services.mark_seen(warning_id, request.user, point, client_address(request))
@@ -80,7 +80,7 @@ def warning_seen(request, warning_id: int):
 @require_POST
 def warning_explain(request, warning_id: int):
     point = getattr(request, "point", None)
-    if not dashboard.may_view(request.user, point):
+    if point is None or not dashboard.may_view(request.user, point):
         return _denied(request)
     try:
         services.explain(warning_id, request.user, point, request.POST.get("explanation", ""),
@@ -95,7 +95,7 @@ def warning_explain(request, warning_id: int):
 def rules_view(request):
     """The network's rules and their versions; a central admin of the county publishes a new one."""
     point, user = getattr(request, "point", None), request.user
-    if not dashboard.may_view(user, point):
+    if point is None or not dashboard.may_view(user, point):
         return _denied(request)
     county = rules.county_of(point)
     editable = point.pk == county.pk and is_central_admin_at(user, county)

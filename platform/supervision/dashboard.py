@@ -27,7 +27,7 @@ LIST_SIZE = 200
 # Age of an open case in calendar days since 收件.
 AGES = [("age_3", "3 天内", 0, 3), ("age_10", "4–10 天", 4, 10), ("age_30", "11–30 天", 11, 30),
         ("age_more", "30 天以上", 31, None)]
-TIER_DEPTH = {Tier.COUNTY: 0, Tier.TOWNSHIP: 1, Tier.PARK: 1, Tier.VILLAGE: 2}
+TIER_DEPTH: dict[str, int] = {Tier.COUNTY: 0, Tier.TOWNSHIP: 1, Tier.PARK: 1, Tier.VILLAGE: 2}
 
 
 class OutOfScope(Exception):
@@ -76,7 +76,7 @@ def open_by_status(ids: list[int], today: dt.date) -> list[dict]:
     ages = _ages(today)
     rows = (Case.objects.filter(holder_id__in=ids, status__in=OPEN).values("status")
             .annotate(total=Count("pk"), **{key: Count("pk", filter=q) for key, q in ages.items()}))
-    found = {row["status"]: row for row in rows}
+    found: dict[str, dict] = {row["status"]: dict(row) for row in rows}
     return [{"label": Status(s).label, "total": found[s]["total"], "counts": [found[s][key] for key, *_ in AGES]}
             for s in OPEN if s in found]
 
@@ -84,8 +84,11 @@ def open_by_status(ids: list[int], today: dt.date) -> list[dict]:
 def overdue_cases(ids: list[int], today: dt.date) -> list[dict]:
     cases = list(Case.objects.filter(holder_id__in=ids, status__in=OPEN, due_date__lt=today)
                  .exclude(status=Status.DELIVERED).select_related("holder").order_by("due_date")[:LIST_SIZE])
-    late = [(case, case_services.days_left(case, today)) for case in cases]
-    late = [(case, left) for case, left in late if left is not None and left < 0]
+    late: list[tuple[Case, int]] = []
+    for case in cases:
+        left = case_services.days_left(case, today)
+        if left is not None and left < 0:
+            late.append((case, left))
     last = {}
     for case_id, name, point_id in (CaseEvent.objects.filter(case_id__in=[c.pk for c, _ in late])
                                     .exclude(action__startswith="warning_").order_by("case_id", "-seq")

@@ -73,9 +73,9 @@ def load_demo_supervision(progress=print) -> int:
     villages = [v for v in ServicePoint.objects.filter(tier=Tier.VILLAGE, region_code__startswith=county.county_code)
                 if Adoption.objects.of_point(v).filter(item__code=ITEM).exists() and _clerk(v)]
     desk = _desk(county)
-    if villages and desk:
+    clerk = _clerk(villages[0]) if villages else None
+    if clerk is not None and desk is not None:
         village = villages[0]
-        clerk = _clerk(village)
         township = village.parent
         # Yellow, 办结时限: accepted two working days ago, due tomorrow.
         day = _back(2)
@@ -84,7 +84,7 @@ def load_demo_supervision(progress=print) -> int:
         with clock.replaying(_at(day, 9, 30)):
             services.hand_up(case.pk, clerk, "申请人在本村提交，按规定报送上级办理")
         with clock.replaying(_at(day, 10)):
-            services.hand_up(case.pk, _clerk(township) or clerk, "")
+            services.hand_up(case.pk, (_clerk(township) if township else None) or clerk, "")
         with clock.replaying(_at(day, 11)):
             services.accept(case.pk, desk)
         # Yellow, 告知期限: received four working days ago, not yet accepted nor told what is missing.

@@ -1,11 +1,12 @@
 """The monitor (Celery beat, supervision.tasks.check_warnings): for each county
 network, what its current rules find now, compared with the warnings in force.
 
-- A finding without its warning raises it: one transaction that inserts the
-  warning (INSERT … ON CONFLICT DO NOTHING on the unique (case, rule, colour,
-  anchor): a second run, or a run racing this one, inserts nothing and writes
-  nothing else), writes `warning_raised` into the case's chain
-  (cases.services.record_step) and puts a 监察预警 notice for the point's
+- A finding without its warning raises it, all or nothing (a savepoint; a
+  batch of them commits together): it inserts the warning (INSERT … ON
+  CONFLICT DO NOTHING on the unique (case, rule, colour, anchor): a second
+  run, or a run racing this one, inserts nothing and writes nothing else),
+  writes `warning_raised` into the case's chain (cases.services.record_step)
+  and puts a 监察预警 notice for the point's
   supervisors in the cases outbox — and for a red one also for the point above.
 - A warning in force whose finding is gone is cleared the same way (an UPDATE
   … WHERE cleared_at IS NULL, then `warning_cleared` in the chain).
@@ -34,6 +35,7 @@ log = logging.getLogger("yimen.supervision")
 TZ = ZoneInfo("Asia/Shanghai")
 OFFICE_HOURS = (9, 17)  # a working day counts 8 working hours, 09:00–17:00
 MAX_HOURS_SPAN_DAYS = 60  # past this a pending handoff is red whatever the thresholds
+BATCH = 25  # warnings per transaction (each in its own savepoint)
 REOPENED_LOOKBACK_DAYS = 30  # a run reads the events of cases written to since then
 # Steps after 办结 that are part of a closed case's normal life, not a reopening.
 AFTER_CLOSE = {"issue_result", "revoke_result", "post_delivered", "post_tracking", "charge_fee", "refund_fee",
@@ -156,7 +158,7 @@ def _handoffs(county, rule_set: RuleSet, now: dt.datetime) -> list[Finding]:
 
 
 def _fees(county) -> list[Finding]:
-    found = []
+    found: list[Finding] = []
     rows = _cases(county).filter(fee_charged__gt=0).select_related("version").only(
         "pk", "holder_id", "fee_charged", "version__content")
     charged = {case.pk: case for case in rows if is_free(case.version.content.get("fee", ""))}
@@ -167,8 +169,8 @@ def _fees(county) -> list[Finding]:
                                    .order_by("case_id", "seq").values_list("case_id", "seq", "point_id")):
         last[case_id] = (seq, point_id)
     for case_id, case in charged.items():
-        seq, point_id = last.get(case_id, (0, None))
-        found.append(Finding(case_id, point_id or case.holder_id, Rule.FEE, Colour.RED, f"e{seq}",
+        seq, charged_at = last.get(case_id, (0, None))
+        found.append(Finding(case_id, charged_at or case.holder_id, Rule.FEE, Colour.RED, f"e{seq}",
                              f"事项标准为不收费，却已收取 {case.fee_charged} 元"))
     return found
 
@@ -244,9 +246,10 @@ def raise_warning(finding: Finding, rule_set: RuleSet, now: dt.datetime | None =
         actor = services.Actor(None, warning.point)
         case = services.record_step(finding.case_id, actor, "warning_raised", "monitor", lambda case: None,
                                     note=_text(warning), public=False)
-        targets = [warning.point]
-        if warning.colour == Colour.RED and warning.point.parent_id:
-            targets.append(warning.point.parent)  # a red warning goes up one level too
+        targets: list[ServicePoint] = [warning.point]
+        parent = warning.point.parent
+        if warning.colour == Colour.RED and parent is not None:
+            targets.append(parent)  # a red warning goes up one level too
         Notice.objects.bulk_create([
             Notice(case=case, kind=NoticeKind.SUPERVISION, key=f"warn:{warning.pk}:{point.pk}", point=point,
                    text=f"【电子监察】办件 {case.number}（{case.item_name}）{_text(warning)}"[:500])
@@ -269,7 +272,15 @@ def clear_warning(warning: Warning, reason: str, now: dt.datetime | None = None)
     return True
 
 
+def _batches(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
 def check_county(county: ServicePoint, now: dt.datetime | None = None, result: Result | None = None) -> Result:
+    """One county: clear what is gone, raise what is new. A batch of warnings commits
+    together (one commit instead of BATCH), each in a savepoint of its own: a failing
+    case rolls back its own warning only, a killed worker the whole batch."""
     result = result or Result()
     now = now or clock.now()
     rule_set = rules.current(county)
@@ -277,27 +288,34 @@ def check_county(county: ServicePoint, now: dt.datetime | None = None, result: R
     keys = {f.key for f in found}
     active = list(Warning.objects.active().filter(point__region_code__startswith=county.county_code)
                   .select_related("rule_set"))
-    for warning in active:
-        key = (warning.case_id, warning.rule, warning.colour, warning.anchor)
-        if key in keys:
-            continue
-        escalated = (warning.colour == Colour.YELLOW and
-                     (warning.case_id, warning.rule, Colour.RED, warning.anchor) in keys)
-        if clear_warning(warning, "已升级为红牌" if escalated else CLEARED[warning.rule], now):
-            result.cleared += 1
-    # Those already there (raised or cleared) are skipped without a transaction; the
+    gone = sorted((w for w in active if (w.case_id, w.rule, w.colour, w.anchor) not in keys),
+                  key=lambda w: (w.case_id, w.pk))
+    for batch in _batches(gone, BATCH):
+        with transaction.atomic():
+            for warning in batch:
+                escalated = (warning.colour == Colour.YELLOW and
+                             (warning.case_id, warning.rule, Colour.RED, warning.anchor) in keys)
+                try:
+                    if clear_warning(warning, "已升级为红牌" if escalated else CLEARED[warning.rule], now):
+                        result.cleared += 1
+                except Exception as error:  # noqa: BLE001 - one broken case must not stop the county's run
+                    log.exception("warning %s not cleared", warning.pk)
+                    result.errors.append(f"{warning.case_id}: {error}")
+    # Those already there (raised or cleared) are skipped without a write; the
     # constraint in raise_warning is what makes a racing or repeated insert a no-op.
     known = set(Warning.objects.filter(case_id__in={f.case_id for f in found})
                 .values_list("case_id", "rule", "colour", "anchor"))
-    for finding in found:
-        if finding.key in known:
-            continue
-        try:
-            if raise_warning(finding, rule_set, now) is not None:
-                result.raised += 1
-        except Exception as error:  # noqa: BLE001 - one broken case must not stop the county's run
-            log.exception("warning for case %s not raised", finding.case_id)
-            result.errors.append(f"{finding.case_id}: {error}")
+    # In a fixed order: two runs racing each other take the cases' locks alike.
+    new = sorted((finding for finding in found if finding.key not in known), key=lambda f: f.key)
+    for batch in _batches(new, BATCH):
+        with transaction.atomic():
+            for finding in batch:
+                try:
+                    if raise_warning(finding, rule_set, now) is not None:
+                        result.raised += 1
+                except Exception as error:  # noqa: BLE001 - one broken case must not stop the county's run
+                    log.exception("warning for case %s not raised", finding.case_id)
+                    result.errors.append(f"{finding.case_id}: {error}")
     result.counties += 1
     return result
 
