@@ -16,6 +16,13 @@ A document gives each of its terms a weight class (`CLASSES`); a query gives
 each of its terms a small integer weight. The score of a document is the sum,
 over the query's terms it holds, of query weight × document weight: integers,
 so both backends compute it exactly and break ties by item code.
+
+Two things citizens type that the catalogue never holds are mended in the
+query alone: traditional characters (OpenCC's phrase tables convert the query
+to simplified first), and a wrong character of the same sound picked from the
+input method's list (身分证, 公基金): where part of a Chinese query is no word
+of the catalogue, the query's pinyin is split into the catalogue's pinyin
+words, as typed pinyin is.
 """
 from __future__ import annotations
 
@@ -30,6 +37,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 import jieba
+import opencc
 from pypinyin import Style, lazy_pinyin
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -47,6 +55,15 @@ MAX_QUERY_CHARS = 100  # longer queries are cut, never refused
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _RUNS = re.compile(rf"[{_HAN}]+|[a-z]+|[0-9]+")
 _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
+
+
+_TO_SIMPLIFIED = opencc.OpenCC("t2s.json")  # thread-safe: convert() keeps no state between calls
+
+
+def simplified(text: str) -> str:
+    """Traditional characters to simplified, phrase by phrase (OpenCC's t2s);
+    simplified text comes back unchanged."""
+    return _TO_SIMPLIFIED.convert(text)
 
 
 def normalize(text: str) -> str:
@@ -99,6 +116,9 @@ class Vocabulary:
     synonym_tables: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     _expansions: dict[tuple[str, ...], dict[str, tuple[str, ...]]] = field(default_factory=dict, repr=False)
     pinyin_words: set[str] = field(default_factory=set)
+    # Every word the catalogue and the synonym tables hold (phrases and their parts):
+    # a query word outside it may be a homophone typed by mistake.
+    catalogue_words: set[str] = field(default_factory=set)
     pinyin_terms: list[str] = field(default_factory=list)  # "p:…" and "e:…" pinyin, for fuzzy matching
     longest_pinyin: int = 0
 
@@ -163,6 +183,7 @@ def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, tuple[
         vocab.parts[phrase] = parts
     for phrase in phrases:
         tokenizer.add_word(phrase, freq=max(1000, tokenizer.suggest_freq(phrase)))
+    vocab.catalogue_words = phrases | {part for parts in vocab.parts.values() for part in parts}
     pinyin_terms = set()
     for record in records:
         for term in document_terms(vocab, record["name"], record.get("aliases", []), record.get("result", "")):
@@ -240,7 +261,7 @@ def analyse_query(vocab: Vocabulary, raw: str, authorities=("",)) -> AnalysedQue
     """The query's terms, expanded with the synonyms of `authorities` only
     (at a point: its county's table and the shared ones; by default the shared)."""
     synonyms = vocab.synonyms_for(authorities)
-    norm = normalize(raw)[:MAX_QUERY_CHARS].strip()
+    norm = normalize(simplified(str(raw)[:MAX_QUERY_CHARS * 2]))[:MAX_QUERY_CHARS].strip()
     terms: dict[str, int] = {}
 
     def put(term: str, weight: int) -> None:
@@ -255,15 +276,23 @@ def analyse_query(vocab: Vocabulary, raw: str, authorities=("",)) -> AnalysedQue
     for run in runs:
         if not is_han(run):
             continue
-        for word, _, _ in vocab.words(run):
+        known = [False] * len(run)
+        for word, start, end in vocab.words(run):
             put("w:" + word, 2)
             for synonym in synonyms.get(word, ()):
                 put("w:" + synonym, 1)
                 put("e:" + synonym, 1)
+            if word in vocab.catalogue_words or word in synonyms:
+                known[start:end] = [True] * (end - start)
         for bg in bigrams(run):
             put("b:" + bg, 1)
+        if len(run) >= 2 and not all(known):
+            for term in homophone_terms(vocab, run):
+                put(term, 2)
+    # The whole query is a word of a synonym group (饭店卫生许可证, 房本): the
+    # names it stands for weigh as much as the words typed.
     for synonym in synonyms.get(compact, ()):
-        put("e:" + synonym, 1)
+        put("e:" + synonym, 2)
     if latin:
         # Pinyin: the whole query read as pinyin (Chinese characters converted,
         # Latin kept), split into the pinyin words documents hold. Only when
@@ -277,11 +306,24 @@ def analyse_query(vocab: Vocabulary, raw: str, authorities=("",)) -> AnalysedQue
         if not covered and len(spelled) >= 4:
             for term in correct_pinyin(vocab, spelled):
                 put(term, 1)
-    # Latin runs may be initials (sfz, yyzz), alone or all together.
+    # Latin runs may be initials (sfz, yyzz), alone or all together, or a word
+    # of a synonym group (ktv).
     for run in {*latin, "".join(latin)} - {""}:
         put("i:" + run, 2)
         put("e:" + run, 1)
+        for synonym in synonyms.get(run, ()):
+            put("w:" + synonym, 2)
+            put("e:" + synonym, 1)
     return AnalysedQuery(text=norm, terms=terms)
+
+
+def homophone_terms(vocab: Vocabulary, run: str) -> list[str]:
+    """The catalogue's pinyin words a Chinese run sounds like (身分证 → p:shenfenzheng),
+    when its whole pinyin splits into them; nothing when it does not (a word the
+    catalogue lacks is not a typo of one)."""
+    spelled = pinyin(run)
+    segments, covered = split_pinyin(vocab, spelled)
+    return ["e:" + spelled, *("p:" + segment for segment in segments)] if covered else []
 
 
 def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:

@@ -82,11 +82,46 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
         })
     out = {"query": params.q, "total": answer.total, "backend": backend, "scope": params.scope,
            "page": params.page, "size": params.size, "results": results, "facets": answer.facets}
-    if answer.total == 0:
+    if not scope.network and params.page == 1 and not query.empty:
+        best_here = answer.hits[0].score if answer.hits else 0
+        out["elsewhere"] = elsewhere(point, params, query, best_here, url_for, lat, lng)
+    if answer.total == 0 and not out.get("elsewhere"):
         out["help"] = no_result_help(point, query, url_for)
     if log:
         SearchLog.objects.create(point=point, query=mask(params.q)[:100], scope=params.scope, total=answer.total,
                                  backend=backend)
+    return out
+
+
+ELSEWHERE_LIMIT = 2
+
+
+def elsewhere(point: ServicePoint, params: SearchParams, query: analysis.AnalysedQuery, best_here: float,
+              url_for: UrlFor, lat, lng) -> list[dict]:
+    """Items the point does not offer that match the query better than anything
+    it does: the county network offers them, so the citizen is told "本点不办理"
+    and where to go, rather than shown the point's wrong item first (a village
+    benefit asked for at the county point). One network query of a few hits."""
+    wide = SearchParams(q=params.q, scope="network", size=ELSEWHERE_LIMIT + 3, **params.filters())
+    answer, _ = backends.run("search", scope_for(point, network=True), wide, query)
+    better = [hit for hit in answer.hits if hit.score > best_here]
+    if not better:
+        return []
+    offered = set(SearchDocument.objects.of_point(point).filter(code__in=[hit.doc["code"] for hit in better])
+                  .values_list("code", flat=True))
+    missing = [hit for hit in better if hit.doc["code"] not in offered][:ELSEWHERE_LIMIT]
+    nearest = nearest_points(point, [hit.doc["code"] for hit in missing], lat, lng)
+    out = []
+    for hit in missing:
+        where = nearest.get(hit.doc["code"]) or []
+        if not where:
+            continue
+        out.append({
+            "code": hit.doc["code"], "name": hit.doc["standard_name"], "note": "本点不办理",
+            "department": hit.doc["department"], "score": hit.score,
+            "point": where[0]["slug"], "url": url_for(where[0]["slug"], hit.doc["url"]),
+            "nearest": [{**p, "url": url_for(p["slug"], hit.doc["url"])} for p in where],
+        })
     return out
 
 

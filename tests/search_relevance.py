@@ -15,6 +15,9 @@ Kinds:
 - ``initials``: pinyin initials (sfz for 身份证, jhdj for 结婚登记).
 - ``typo``: a pinyin string with one wrong, missing or swapped letter (jiehundnegji).
 - ``mixed``: Chinese and pinyin mixed (身份zheng, 结hun登记).
+- ``traditional``: typed in traditional characters (結婚登記), from Hong Kong, Taiwan or an old input method.
+- ``homophone``: a wrong character of the same sound picked from the input method's list (身分证, 公基金).
+- ``licence``: what a shop or restaurant owner calls a licence or permit (餐饮执照, 卫生证, 开店执照).
 
 The rows spread over the departments of the catalogue, so a ranking change that helps one department's
 vocabulary at the expense of another shows up here. Search quality is measured as the share of rows whose
@@ -133,4 +136,43 @@ RELEVANCE: list[tuple[str, str, tuple[str, ...]]] = [
     ("公积jin贷款", "mixed", ("YM-GJJ-GG-005",)),
     ("房产zheng丢了", "mixed", ("YM-BDC-QR-008",)),
     ("残疾人zheng", "mixed", ("YM-CLH-GG-001", "YM-CLH-GG-002")),
+    # --- traditional: typed in traditional characters -----------------------------------------------
+    ("結婚登記", "traditional", ("YM-MZJ-QR-001",)),
+    ("離婚登記", "traditional", ("YM-MZJ-QR-002",)),
+    ("身份證換領", "traditional", ("YM-GAJ-QR-007",)),
+    ("出生登記", "traditional", ("YM-GAJ-QR-001",)),
+    ("異地就醫備案", "traditional", ("YM-YBJ-GG-002",)),
+    ("失業保險金申領", "traditional", ("YM-RSJ-JF-001",)),
+    ("公積金貸款", "traditional", ("YM-GJJ-GG-005",)),
+    ("駕駛證換證", "traditional", ("YM-GAJ-XK-006",)),
+    ("戶口本丟了", "traditional", ("YM-GAJ-QR-004",)),
+    ("開飯店辦證", "traditional", ("YM-SJJ-XK-011",)),
+    ("個體工商戶設立登記", "traditional", ("YM-SJJ-XK-002",)),
+    ("無犯罪記錄證明", "traditional", ("YM-GAJ-GG-004",)),
+    # --- homophone: a wrong character of the same sound from the input method's list --------------------
+    ("身分证换领", "homophone", ("YM-GAJ-QR-007",)),
+    ("结婚登纪", "homophone", ("YM-MZJ-QR-001",)),
+    ("护口本丢了", "homophone", ("YM-GAJ-QR-004",)),
+    ("异地就医被案", "homophone", ("YM-YBJ-GG-002",)),
+    ("失业保显金", "homophone", ("YM-RSJ-JF-001",)),
+    ("公基金贷款", "homophone", ("YM-GJJ-GG-005",)),
+    ("驾使证换证", "homophone", ("YM-GAJ-XK-006",)),
+    ("个体工伤户设立登记", "homophone", ("YM-SJJ-XK-002",)),
+    ("食品经营许可正", "homophone", ("YM-SJJ-XK-011",)),
+    ("契税申保", "homophone", ("YM-SWJ-QT-005",)),
+    ("出生登急", "homophone", ("YM-GAJ-QR-001",)),
+    ("离婚登计", "homophone", ("YM-MZJ-QR-002",)),
+    # --- licence: what a shop or restaurant owner calls a licence or permit ----------------------------
+    ("餐饮执照", "licence", ("YM-SJJ-XK-011",)),
+    ("饭店卫生许可证", "licence", ("YM-SJJ-XK-011",)),
+    ("理发店卫生证", "licence", ("YM-WJJ-XK-001",)),
+    ("美容院卫生许可证怎么办", "licence", ("YM-WJJ-XK-001",)),
+    ("开小店办营业执照", "licence", ("YM-SJJ-XK-002",)),
+    ("个体户执照", "licence", ("YM-SJJ-XK-002",)),
+    ("开药店要什么证", "licence", ("YM-SJJ-XK-014",)),
+    ("网吧许可证", "licence", ("YM-WLJ-XK-002",)),
+    ("卖鞭炮许可证", "licence", ("YM-YJJ-XK-001",)),
+    ("店铺招牌审批", "licence", ("YM-CGJ-XK-002",)),
+    ("KTV营业许可", "licence", ("YM-WLJ-XK-001",)),
+    ("开宾馆特行证", "licence", ("YM-GAJ-XK-004",)),
 ]

@@ -120,6 +120,8 @@ def test_relevance_on_elasticsearch(es):
     figures = measure(rank)
     print("\n" + table({"yimen (elasticsearch)": figures}))
     assert figures["figures"]["all"]["recall@5"] >= 0.9, misses(figures)
+    for kind in ("traditional", "homophone", "licence"):
+        assert figures["figures"][kind]["recall@1"] >= 0.95, (kind, misses(figures))
 
 
 def test_suggestions_agree(es):
