@@ -7,11 +7,12 @@ import datetime as dt
 
 from cases import workdays
 
-EPOCH_YEAR = 2000
-
 
 class WorkdayIndex:
     def __init__(self) -> None:
+        # Counts are relative to this year's 1 January: only differences are ever used, and only
+        # the years between it and the dates asked for are built (each day asks the calendar).
+        self._epoch = dt.date.today().year
         self._years: dict[int, list[int]] = {}  # year → cumulative count at each day of the year
         self._base: dict[int, int] = {}  # year → working days of the years before it (since EPOCH_YEAR)
 
@@ -27,11 +28,16 @@ class WorkdayIndex:
 
     def _base_of(self, year: int) -> int:
         if year not in self._base:
-            self._base[year] = 0 if year <= EPOCH_YEAR else self._base_of(year - 1) + self._year(year - 1)[-1]
+            if year == self._epoch:
+                self._base[year] = 0
+            elif year > self._epoch:
+                self._base[year] = self._base_of(year - 1) + self._year(year - 1)[-1]
+            else:
+                self._base[year] = self._base_of(year + 1) - self._year(year)[-1]
         return self._base[year]
 
     def cum(self, day: dt.date) -> int:
-        """Working days from EPOCH_YEAR's first day up to and including `day`."""
+        """Working days from the epoch year's 1 January up to and including `day` (negative before it)."""
         return self._base_of(day.year) + self._year(day.year)[day.timetuple().tm_yday - 1]
 
     def between(self, start: dt.date, end: dt.date) -> int:

@@ -127,16 +127,17 @@ def breakdowns(point: ServicePoint, period: Period) -> dict[str, list[tuple[str,
     """By item, department and theme, from the point's rows of the period (a case counts under each
     of its item's themes, so the themes may add up to more than the total)."""
     versions = by_version(point, period)
-    info = {v.pk: v for v in StandardItemVersion.objects.filter(pk__in=versions).select_related("item")}
+    info = {v["pk"]: v for v in StandardItemVersion.objects.filter(pk__in=versions).values(
+        "pk", "item__code", "name", "department", "themes")}  # not the versions' content
     items: dict[str, Figures] = {}
     departments: dict[str, Figures] = {}
     themes: dict[str, Figures] = {}
     for pk, figures in versions.items():
         version = info[pk]
-        key = f"{version.item.code} {version.name}"
+        key = f"{version['item__code']} {version['name']}"
         items[key] = items.get(key, Figures()) + figures
-        departments[version.department] = departments.get(version.department, Figures()) + figures
-        for theme in version.themes or ["（未分类）"]:
+        departments[version["department"]] = departments.get(version["department"], Figures()) + figures
+        for theme in version["themes"] or ["（未分类）"]:
             themes[theme] = themes.get(theme, Figures()) + figures
     order = lambda table: sorted(table.items(), key=lambda kv: (-kv[1].received - kv[1].completed, kv[0]))  # noqa: E731
     return {"item": order(items), "department": order(departments), "theme": order(themes)}

@@ -78,8 +78,14 @@ def _add(deltas: Deltas, point: int | None, version: int, day: dt.date | None, *
         row[INDEX[name]] += value
 
 
+_zone: list = []
+
+
 def _local(moment: dt.datetime | None) -> dt.date | None:
-    return timezone.localdate(moment) if moment else None
+    # The local (Asia/Shanghai) date; the zone looked up once (timezone.localdate asks for it each time).
+    if not _zone:
+        _zone.append(timezone.get_default_timezone())
+    return moment.astimezone(_zone[0]).date() if moment else None
 
 
 EVENT_SQL = """
@@ -89,13 +95,15 @@ WHERE {where} ORDER BY e.id
 """
 
 CLOSED_SQL = """
+WITH steps AS (
+  SELECT case_id,
+         (array_agg(point_id ORDER BY seq DESC)
+            FILTER (WHERE action IN ('accept', 'accept_with_tolerance')))[1] AS accept_point,
+         count(*) FILTER (WHERE action = 'supplement_received') AS supplements
+  FROM cases_caseevent WHERE case_id = ANY(%s) GROUP BY case_id)
 SELECT c.id, c.channel, c.delivery, c.received_at, c.accepted_at, c.decided_at, c.delivered_at, c.due_date,
-       v.promised_days,
-       (SELECT a.point_id FROM cases_caseevent a WHERE a.case_id = c.id
-          AND a.action IN ('accept', 'accept_with_tolerance') ORDER BY a.seq DESC LIMIT 1),
-       (SELECT count(*) FROM cases_caseevent s WHERE s.case_id = c.id AND s.action = 'supplement_received')
-FROM cases_case c JOIN standards_standarditemversion v ON v.id = c.version_id
-WHERE c.id = ANY(%s)
+       v.promised_days, steps.accept_point, steps.supplements
+FROM cases_case c JOIN standards_standarditemversion v ON v.id = c.version_id JOIN steps ON steps.case_id = c.id
 """
 
 
