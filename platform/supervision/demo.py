@@ -27,7 +27,7 @@ from .models import Colour, Warning
 
 TZ = ZoneInfo("Asia/Shanghai")
 ITEM = "YM-MZJ-GG-002"  # 老年人优待证办理: 3 working days, decided by the county's 民政局, 不收费
-IDS = ["430121195203110024", "430122194811250017", "430124195507080029", "430181196001150036"]
+IDS = ["430121195203110024", "430122194811250014", "430121195806070041", "430122196010150063"]
 
 
 def _back(days: int) -> dt.date:
