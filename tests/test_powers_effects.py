@@ -203,6 +203,7 @@ def test_park_workbench_with_granted_items_cases_and_agency_projects(network, pe
     page = text(web.get("/admin/park/"))
     assert "企业投资项目备案" in page and "云政发〔2026〕131号" in page  # a granted item
     assert case.number in page  # a case it holds
+    assert 'href="/admin/supervision/"' in page and 'href="/admin/stats/"' in page  # its warnings, its figures
 
     response = web.post("/admin/park/", {"action": "create", "name": "年产万吨新材料项目",
                                          "enterprise_name": "湘江新材料有限公司",
