@@ -58,7 +58,7 @@ def build():
     items = [i for i in StandardItem.objects.filter(current__isnull=False).select_related("current")
              if i.current.content.get("park_delegable")]
     plain = [i for i in StandardItem.objects.filter(current__isnull=False).select_related("current")
-             if not i.current.content.get("park_delegable")]
+             if not i.current.content.get("park_delegable") and i.current.decide_tier == "county"]
     return county, parks, items, plain
 
 
