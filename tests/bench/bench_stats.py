@@ -437,7 +437,8 @@ def pages(county, town, users) -> None:
             time.sleep(0.3)
         print(f"\npages through gunicorn (2 workers × 4 threads), wrk 2 threads × 16 connections, {DURATION}:")
         month = f"?year={LAST_MONTH.year}&month={LAST_MONTH.month}"
-        for label, point, path in (("county dashboard page", county, "/admin/stats/" + month),
+        for label, point, path in (("Wagtail admin home (baseline)", county, "/admin/"),
+                                   ("county dashboard page", county, "/admin/stats/" + month),
                                    ("township dashboard page", town, "/admin/stats/" + month),
                                    ("county month .xlsx", county, "/admin/stats/export/" + month),
                                    ("county public /figures/", county, "/figures/")):
