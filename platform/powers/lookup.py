@@ -20,10 +20,12 @@ def active_grant(item_id: int, applicant_id: str, county_region_code: str, *,
     if code is None:
         return None
     on = on or timezone.localdate()
-    return (PowerGrant.objects.effective(on)
-            .filter(items=item_id, grantor__region_code=county_region_code)
-            .filter(Q(credit_codes__contains=[code]) | Q(region_codes__contains=[scope.region_of(code)]))
-            .select_related("grantee", "grantor").first())
+    # No ORDER BY: overlapping grants are refused, so at most one matches (both arrays have a GIN index).
+    found = (PowerGrant.objects.effective(on)
+             .filter(items=item_id, grantor__region_code=county_region_code)
+             .filter(Q(credit_codes__contains=[code]) | Q(region_codes__contains=[scope.region_of(code)]))
+             .select_related("grantee").order_by()[:1])
+    return next(iter(found), None)
 
 
 def grant_for_version(version, applicant_id: str, county_region_code: str) -> PowerGrant | None:

@@ -131,6 +131,7 @@ class PowerGrant(models.Model):
             models.Index(fields=["status", "valid_to"], name="grant_status_valid_to"),
             models.Index(fields=["grantee", "status"], name="grant_grantee_status"),
             GinIndex(fields=["credit_codes"], name="grant_credit_codes_gin"),
+            GinIndex(fields=["region_codes"], name="grant_region_codes_gin"),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(valid_to__gte=models.F("valid_from")),
