@@ -33,9 +33,8 @@ def test_ruff_finds_nothing():
 
 
 # The packages type-checked with mypy and django-stubs ([tool.mypy] in pyproject.toml).
-TYPE_CHECKED = ["tenants", "platform/accounts", "platform/standards", "platform/powers", "platform/cases", "platform/online",
-                "platform/stats", "platform/supervision",
-                "cms", "search", "platform/ops"]
+TYPE_CHECKED = ["tenants", "platform/accounts", "platform/standards", "platform/powers", "platform/cases",
+                "platform/online", "platform/stats", "platform/supervision", "cms", "search", "platform/ops"]
 # Incremental: the cache in .cache/mypy makes a run after a small change take
 # seconds; a first run (fresh checkout, CI) checks everything (~1 min), so it
 # runs in the background from the start of the test run.
