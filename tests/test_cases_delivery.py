@@ -14,7 +14,6 @@ sends that sweep itself, once a second, while it waits for the last notices.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import signal
@@ -35,9 +34,7 @@ ITEM = "YM-MZJ-GG-002"  # 老年人优待证办理: accepted at villages, decide
 ID = "11010519491231002X"
 CASES = 1000
 BATCH = 25
-# Clerks working at once: processes (forked, each its own database connection),
-# so that their Python runs on both cores instead of taking turns at one GIL.
-PRODUCERS = 2
+PRODUCERS = 2  # clerks working at once (threads, each its own database connection)
 QUEUE = f"cases-delivery-{os.getpid()}"
 # The worker's connections carry this name, so the test sees its transactions in pg_stat_activity.
 WORKER_APP = f"yimen-delivery-test-{os.getpid()}"
@@ -176,10 +173,8 @@ def notices_queue(monkeypatch):
     return QUEUE
 
 
-def _carry(actors, numbers: range, results) -> None:
-    """One clerk's share, in a process of its own: batches of cases opened at the
-    village and carried up to the county's decision. It puts ("ids", [...]) for
-    each batch carried, or ("error", text) and stops."""
+def _carry(actors, numbers: range, ids: list[int], errors: list[BaseException]) -> None:
+    """One clerk's share: batches of cases opened at the village and carried up to the county's decision."""
     from cases import services
 
     village, township, county = actors
@@ -195,45 +190,11 @@ def _carry(actors, numbers: range, results) -> None:
                 services.accept(case_id, county)
             for case_id in batch:
                 services.decide(case_id, county, granted=True, text="准予办理老年人优待证")
-            results.put(("ids", batch))
+            ids += batch
     except BaseException as error:  # noqa: BLE001 - reported by the test
-        results.put(("error", f"{type(error).__name__}: {error}"))
+        errors.append(error)
     finally:
         connection.close()
-        results.put(("done", None))
-
-
-def _run_clerks(actors) -> list[int]:
-    """Fork PRODUCERS clerk processes and gather the ids of the cases they carried.
-
-    The parent's database connections are closed first: a forked child must not
-    share the parent's socket (Django opens a new connection in each child)."""
-    from django.db import connections
-
-    connections.close_all()
-    context = multiprocessing.get_context("fork")
-    results = context.Queue()
-    share = CASES // PRODUCERS
-    clerks = [context.Process(target=_carry, args=(actors, range(n * share, (n + 1) * share), results))
-              for n in range(PRODUCERS)]
-    for clerk in clerks:
-        clerk.start()
-    ids: list[int] = []
-    errors: list[str] = []
-    done = 0
-    while done < PRODUCERS:
-        kind, value = results.get(timeout=900)
-        if kind == "ids":
-            ids += value
-        elif kind == "error":
-            errors.append(value)
-        else:
-            done += 1
-    for clerk in clerks:
-        clerk.join(30)
-    assert errors == [], errors
-    assert [clerk.exitcode for clerk in clerks] == [0] * PRODUCERS
-    return ids
 
 
 def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, actors, notices_queue):
@@ -246,10 +207,19 @@ def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, 
     killer = Killer(worker, kills=random.randint(3, 5), village=network.village.pk)
     worker.start()
     killer.start()
+    ids: list[int] = []
+    errors: list[BaseException] = []
+    share = CASES // PRODUCERS
+    clerks = [threading.Thread(target=_carry, args=(actors, range(n * share, (n + 1) * share), ids, errors))
+              for n in range(PRODUCERS)]
     started = time.monotonic()
     try:
-        ids = _run_clerks(actors)
+        for clerk in clerks:
+            clerk.start()
+        for clerk in clerks:
+            clerk.join()
         killer.carried.set()
+        assert errors == []
         carried = time.monotonic() - started
         killer.join(150)  # the kills left go on while the worker catches up
         assert not killer.is_alive() and killer.error is None, killer.error
