@@ -91,8 +91,13 @@ def test_documents_live_in_one_index_behind_the_alias_routed_by_point(es):
     other = client().get(index=alias(), id=f"{es.other_village.schema_name}:YM-MZJ-JF-001",
                          routing=es.other_village.schema_name)
     assert other["_id"] != found["_id"]
-    pg = SearchDocument.objects.filter(county_code=es.county.region_code[:6]).count()
-    in_es = client().count(index=alias(), query={"term": {"county_code": es.county.region_code[:6]}})["count"]
+    # This network's documents, counted by its points (a point an earlier module deleted
+    # in-process may leave documents of a reused county code in the node: in-process
+    # code writes to PostgreSQL only).
+    schemas = [point.schema_name for point in es.points()]
+    pg = SearchDocument.objects.filter(point__in=es.points()).count()
+    admin_client().indices.refresh(index=alias())
+    in_es = client().count(index=alias(), query={"terms": {"schema_name": schemas}})["count"]
     assert in_es == pg > 300
 
 
