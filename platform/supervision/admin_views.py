@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from cases import clock
@@ -27,13 +27,8 @@ def _denied(request, message: str = DENIED, status: int = 403):
 
 
 def _stats_url(point_id: int) -> str:
-    """Helper R's statistics page of a point, where it exists (optional)."""
-    for name, args in (("stats_dashboard_point", [point_id]), ("stats_dashboard", [])):
-        try:
-            return reverse(name, args=args)
-        except NoReverseMatch:
-            continue
-    return ""
+    """The statistics (platform/stats) of the same point."""
+    return reverse("stats_dashboard_point", args=[point_id])
 
 
 def dashboard_view(request, point_id: int | None = None):
