@@ -183,7 +183,10 @@ def test(args: list[str]) -> int:
 
 
 def bench(args: list[str]) -> int:
-    services = Services("bench", {"pg": 54349, "redis": 63809, "es": 9260})
+    # Benchmarks honour YIMEN_PORT_OFFSET too: two benches at once must not share
+    # (and drop) one database.
+    services = Services("bench" if not _OFFSET else f"bench-{_OFFSET}",
+                        {"pg": 54349 + _OFFSET, "redis": 63809 + _OFFSET, "es": 9260 + _OFFSET})
     try:
         env = services.start("yimen_bench", fresh=True)
         env["DJANGO_SETTINGS_MODULE"] = "yimen.settings.bench"
