@@ -53,7 +53,13 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
     # Expanded with this point's county's synonyms and the shared ones, never another county's.
     query = analysis.analyse_query(vocab, params.q, authority.visible_codes(point))
     scope = scope_for(point, network=params.scope == "network")
-    answer, backend = backends.run("search", scope, params, query)
+    # At point scope the first page also asks the network (本点不办理): both searches
+    # go to the backend together, one request to Elasticsearch (_msearch).
+    asks = [(scope, params, query, True)]
+    if not scope.network and params.page == 1 and not query.empty:
+        asks.append((scope_for(point, network=True), elsewhere_params(params), query, False))
+    answers, backend = backends.run("search_many", asks)
+    answer = answers[0]
     lat, lng = origin(point, params)
     codes = [hit.doc["code"] for hit in answer.hits]
     nearest = nearest_points(point, codes, lat, lng) if scope.network else {}
@@ -82,9 +88,9 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
         })
     out = {"query": params.q, "total": answer.total, "backend": backend, "scope": params.scope,
            "page": params.page, "size": params.size, "results": results, "facets": answer.facets}
-    if not scope.network and params.page == 1 and not query.empty:
+    if len(answers) > 1:
         best_here = answer.hits[0].score if answer.hits else 0
-        out["elsewhere"] = elsewhere(point, params, query, best_here, url_for, lat, lng)
+        out["elsewhere"] = elsewhere(point, answers[1], best_here, url_for, lat, lng)
     if answer.total == 0 and not out.get("elsewhere"):
         out["help"] = no_result_help(point, query, url_for)
     if log:
@@ -96,14 +102,17 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
 ELSEWHERE_LIMIT = 2
 
 
-def elsewhere(point: ServicePoint, params: SearchParams, query: analysis.AnalysedQuery, best_here: float,
-              url_for: UrlFor, lat, lng) -> list[dict]:
+def elsewhere_params(params: SearchParams) -> SearchParams:
+    """The network query of the 本点不办理 check: a few hits, the same filters."""
+    return SearchParams(q=params.q, scope="network", size=ELSEWHERE_LIMIT + 3, **params.filters())
+
+
+def elsewhere(point: ServicePoint, answer, best_here: float, url_for: UrlFor, lat, lng) -> list[dict]:
     """Items the point does not offer that match the query better than anything
     it does: the county network offers them, so the citizen is told "本点不办理"
     and where to go, rather than shown the point's wrong item first (a village
-    benefit asked for at the county point). One network query of a few hits."""
-    wide = SearchParams(q=params.q, scope="network", size=ELSEWHERE_LIMIT + 3, **params.filters())
-    answer, _ = backends.run("search", scope_for(point, network=True), wide, query)
+    benefit asked for at the county point). `answer` is the network's answer to
+    elsewhere_params (asked in the same backend request as the point's page)."""
     better = [hit for hit in answer.hits if hit.score > best_here]
     if not better:
         return []

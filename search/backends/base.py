@@ -37,16 +37,25 @@ class Scope:
     network: bool
 
 
-def facet_list(counts: dict[str, dict[str, int]]) -> dict[str, list[dict]]:
-    """Both backends' raw counts in one order: most first, then by value."""
+def facet_list(counts: dict[str, dict[str, int]], selected: dict | None = None) -> dict[str, list[dict]]:
+    """Both backends' raw counts in one order: most first, then by value.
+
+    Counts are disjunctive: a facet's counts ignore its own filter and keep the
+    others (and the query), so choosing a department still shows how many items
+    each other department has. A selected value is always listed, with 0 if the
+    other filters leave none of it, so that it can be seen and unselected."""
     out: dict[str, list[dict]] = {}
+    chosen = {name: str(value) for name, value in (selected or {}).items()}
     for name in FACETS:
         values = counts.get(name, {})
         rows: list[dict[str, Any]]  # {"value": str, "count": int}
         if name == "visits":
             rows = [{"value": v, "count": values.get(v, 0)} for v in ("0", "1")]
         else:
-            rows = [{"value": v, "count": n} for v, n in values.items() if n]
+            rows = [{"value": v, "count": n} for v, n in values.items() if n or v == chosen.get(name)]
+            if name in chosen and chosen[name] not in values:
+                rows.append({"value": chosen[name], "count": 0})
             rows.sort(key=lambda r: (-r["count"], r["value"]))
         out[name] = rows
     return out
+

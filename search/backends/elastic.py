@@ -90,65 +90,117 @@ class ElasticBackend:
 
     # --- reading -----------------------------------------------------------------
 
-    def _filters(self, scope: Scope, params: SearchParams) -> list[dict]:
-        clauses: list[dict[str, Any]]
+    def _scope_filter(self, scope: Scope) -> dict:
         if scope.network:
-            clauses = [{"term": {"county_code": scope.county_code}}]
-        else:
-            clauses = [{"term": {"schema_name": scope.schema_name}}]
+            return {"term": {"county_code": scope.county_code}}
+        return {"term": {"schema_name": scope.schema_name}}
+
+    def _facet_filters(self, params: SearchParams) -> dict[str, dict]:
+        """One clause per chosen filter, by facet name."""
+        clauses: dict[str, dict] = {}
         filters = params.filters()
         for name, field in (("theme", "themes"), ("department", "department"), ("target", "targets"),
                             ("online", "online")):
             if name in filters:
-                clauses.append({"term": {field: filters[name]}})
+                clauses[name] = {"term": {field: filters[name]}}
         if "visits" in filters:
-            clauses.append({"range": {"visits": {"lte": filters["visits"]}}})
+            clauses["visits"] = {"range": {"visits": {"lte": filters["visits"]}}}
         return clauses
 
-    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery) -> Answer:
-        if query.empty:
-            return Answer(total=0, hits=[], facets=facet_list({}))
+    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
+               facets: bool = True) -> Answer:
+        return self.search_many([(scope, params, query, facets)])[0]
+
+    def search_many(self, asks: list[tuple[Scope, SearchParams, analysis.AnalysedQuery, bool]]) -> list[Answer]:
+        """Several searches in ONE request: the body of each holds its query, its
+        page, its total and its facets; two or more go as one _msearch (a point's
+        page and the network's 本点不办理 check cannot share a body: one is routed
+        to the point's shard and paged, the other collapsed across the county)."""
+        bodies = [None if query.empty else self._body(scope, params, query, facets)
+                  for scope, params, query, facets in asks]
+        sent = [b for b in bodies if b is not None]
+        if len(sent) == 1:
+            routing, body = sent[0]
+            found = [call(client().search, index=alias(), routing=routing, **body)]
+        elif sent:
+            lines: list[dict] = []
+            for routing, body in sent:
+                lines += [{"index": alias(), **({"routing": routing} if routing else {})}, body]
+            responses = call(client().msearch, searches=lines)["responses"]
+            failed = [r["error"] for r in responses if "error" in r]
+            if failed:
+                raise BackendUnavailable(f"Elasticsearch msearch: {str(failed[:2])[:300]}")
+            found = list(responses)
+        else:
+            found = []
+        answers = []
+        for (scope, params, _query, _facets), body in zip(asks, bodies, strict=True):
+            if body is None:
+                answers.append(Answer(total=0, hits=[], facets=facet_list({}, params.filters())))
+            else:
+                answers.append(self._answer(scope, params, found.pop(0)))
+        return answers
+
+    def _body(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
+              facets: bool) -> tuple[str | None, dict]:
         should = [
             {"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
             for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES
         ]
+        chosen = self._facet_filters(params)
+
+        def keep(leave_out: str | None) -> dict:
+            # Disjunctive facets: a facet counts with every chosen filter but its own.
+            return {"bool": {"filter": [c for name, c in chosen.items() if name != leave_out]}}
+
         # Facets count items. A point holds one document per item, so there the
         # document count is the item count; across a network, distinct codes
         # (exact far beyond a catalogue's few hundred items at this threshold).
-        sub = {"aggs": {"n": {"cardinality": {"field": "code", "precision_threshold": 3000}}}} if scope.network else {}
-        aggs = {
-            "total": {"cardinality": {"field": "code", "precision_threshold": 3000}},
-            "theme": {"terms": {"field": "themes", "size": 100}, **sub},
-            "department": {"terms": {"field": "department", "size": 100}, **sub},
-            "target": {"terms": {"field": "targets", "size": 10}, **sub},
-            "online": {"terms": {"field": "online", "size": 10}, **sub},
-            "visits0": {"filter": {"term": {"visits": 0}}, **sub},
-            "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
-        }
-        body = {
-            "query": {"bool": {"filter": self._filters(scope, params), "should": should,
+        distinct = {"cardinality": {"field": "code", "precision_threshold": 3000}}
+        sub = {"aggs": {"n": distinct}} if scope.network else {}
+        aggs: dict[str, Any] = {"total": {"filter": keep(None), "aggs": {"n": distinct}}}
+        if facets:
+            aggs |= {
+                "theme": {"filter": keep("theme"), "aggs": {"v": {"terms": {"field": "themes", "size": 100}, **sub}}},
+                "department": {"filter": keep("department"),
+                               "aggs": {"v": {"terms": {"field": "department", "size": 100}, **sub}}},
+                "target": {"filter": keep("target"), "aggs": {"v": {"terms": {"field": "targets", "size": 10}, **sub}}},
+                "online": {"filter": keep("online"), "aggs": {"v": {"terms": {"field": "online", "size": 10}, **sub}}},
+                "visits": {"filter": keep("visits"), "aggs": {
+                    "0": {"filter": {"term": {"visits": 0}}, **sub},
+                    "1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
+                }},
+            }
+        body: dict[str, Any] = {
+            "query": {"bool": {"filter": [self._scope_filter(scope)], "should": should,
                                "minimum_should_match": 1}},
             "min_score": analysis.MIN_SCORE,
             "sort": [{"_score": "desc"}, {"code": "asc"}, {"doc_id": "asc"}],
             "track_scores": True,
+            "track_total_hits": False,  # the total is the items' count (aggregation "total")
             "from": params.offset, "size": params.size,
-            "_source": [f for f in RESULT_FIELDS],
+            "_source": list(RESULT_FIELDS),
             "aggs": aggs,
         }
+        if chosen:  # the hits keep every filter; the aggregations choose their own
+            body["post_filter"] = keep(None)
         if scope.network:
             body["collapse"] = {"field": "code"}
-        routing = None if scope.network else scope.schema_name
-        found = call(client().search, index=alias(), routing=routing, **body)
+        return (None if scope.network else scope.schema_name), body
+
+    def _answer(self, scope: Scope, params: SearchParams, found: dict) -> Answer:
         aggregations = found["aggregations"]
 
         def count(bucket: dict) -> int:
             return bucket["n"]["value"] if scope.network else bucket["doc_count"]
 
-        counts = {name: {b["key"]: count(b) for b in aggregations[name]["buckets"]}
-                  for name in FACETS if name != "visits"}
-        counts["visits"] = {"0": count(aggregations["visits0"]), "1": count(aggregations["visits1"])}
+        counts = {name: {b["key"]: count(b) for b in aggregations[name]["v"]["buckets"]}
+                  for name in FACETS if name != "visits" and name in aggregations}
+        if "visits" in aggregations:
+            counts["visits"] = {v: count(aggregations["visits"][v]) for v in ("0", "1")}
         hits = [Hit(float(h["_score"]), h["_source"]) for h in found["hits"]["hits"]]
-        return Answer(total=int(aggregations["total"]["value"]), hits=hits, facets=facet_list(counts))
+        return Answer(total=int(aggregations["total"]["n"]["value"]), hits=hits,
+                      facets=facet_list(counts, params.filters()))
 
     def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
         if not prefix:

@@ -7,7 +7,8 @@ A search is one statement: the term sets holding any query term come from the
 GIN index, each gets the score of search.analysis (query weight × document
 weight, summed) once, and joins the documents of the point or network; the
 same statement returns the page, the total and the facets, all counted as
-distinct items so that a network search counts each item once.
+distinct items so that a network search counts each item once. Facets are
+disjunctive: each counts with every filter but its own.
 """
 from __future__ import annotations
 
@@ -31,45 +32,73 @@ FILTER_SQL = {
 }
 
 
-def _where(scope: Scope, params: SearchParams) -> tuple[list[str], list]:
-    clauses = ["county_code = %s" if scope.network else "point_id = %s"]
-    args: list = [scope.county_code if scope.network else scope.point_id]
+def _scope_where(scope: Scope) -> tuple[str, list]:
+    if scope.network:
+        return "county_code = %s", [scope.county_code]
+    return "point_id = %s", [scope.point_id]
+
+
+def _flags(params: SearchParams) -> tuple[dict[str, str], list]:
+    """One boolean column per chosen filter (f_<name>) for the matched rows: the
+    hits and the total keep every filter, each facet's counts all but its own
+    (disjunctive facets), all from the same matched rows in one statement."""
+    columns, args = {}, []
     for name, value in params.filters().items():
-        clauses.append(FILTER_SQL[name])
+        columns[name] = f"({FILTER_SQL[name]}) AS f_{name}"
         args.append(value)
-    return clauses, args
+    return columns, args
+
+
+def _keep(columns: dict[str, str], leave_out: str | None = None) -> str:
+    kept = [f"f_{name}" for name in columns if name != leave_out]
+    return " AND ".join(kept) or "TRUE"
 
 
 class PostgresBackend:
     name = "postgres"
 
-    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery) -> Answer:
+    def search_many(self, asks: list[tuple[Scope, SearchParams, analysis.AnalysedQuery, bool]]) -> list[Answer]:
+        return [self.search(*ask) for ask in asks]
+
+    def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
+               facets: bool = True) -> Answer:
         if query.empty:
-            return Answer(total=0, hits=[], facets=facet_list({}))
+            return Answer(total=0, hits=[], facets=facet_list({}, params.filters()))
         terms = sorted(query.terms)
         score_sql = " + ".join(["COALESCE((weights ->> %s)::int, 0) * %s"] * len(terms))
         score_args = [value for term in terms for value in (term, query.terms[term])]
-        where, where_args = _where(scope, params)
+        where, where_args = _scope_where(scope)
+        flags, flag_args = _flags(params)
+        flag_columns = "".join(f", {column}" for column in flags.values())
+        facet_sql = f"""
+            UNION ALL SELECT 'theme', t, count(DISTINCT code) FROM matched, unnest(themes) t
+                WHERE {_keep(flags, "theme")} GROUP BY t
+            UNION ALL SELECT 'department', department, count(DISTINCT code) FROM matched
+                WHERE {_keep(flags, "department")} GROUP BY department
+            UNION ALL SELECT 'target', t, count(DISTINCT code) FROM matched, unnest(targets) t
+                WHERE {_keep(flags, "target")} GROUP BY t
+            UNION ALL SELECT 'visits', '0', count(DISTINCT code) FILTER (WHERE visits = 0) FROM matched
+                WHERE {_keep(flags, "visits")}
+            UNION ALL SELECT 'visits', '1', count(DISTINCT code) FILTER (WHERE visits <= 1) FROM matched
+                WHERE {_keep(flags, "visits")}
+            UNION ALL SELECT 'online', online, count(DISTINCT code) FROM matched
+                WHERE {_keep(flags, "online")} GROUP BY online"""
         sql = f"""
             WITH sets AS MATERIALIZED (
                 SELECT key, ({score_sql}) AS score FROM {TERM_SETS} WHERE terms && %s::text[]
             ), matched AS MATERIALIZED (
-                SELECT doc_id, code, themes, department, targets, visits, online, score
+                SELECT doc_id, code, themes, department, targets, visits, online, score{flag_columns}
                 FROM sets JOIN {TABLE} ON terms_key = key
-                WHERE score >= %s AND {' AND '.join(where)}
+                WHERE score >= %s AND {where}
             ), best AS (
-                SELECT DISTINCT ON (code) doc_id, code, score FROM matched ORDER BY code, score DESC, doc_id
+                SELECT DISTINCT ON (code) doc_id, code, score FROM matched WHERE {_keep(flags)}
+                ORDER BY code, score DESC, doc_id
             )
             (SELECT 'hit', doc_id, score FROM best ORDER BY score DESC, code LIMIT %s OFFSET %s)
             UNION ALL SELECT 'total', '', count(*) FROM best
-            UNION ALL SELECT 'theme', t, count(DISTINCT code) FROM matched, unnest(themes) t GROUP BY t
-            UNION ALL SELECT 'department', department, count(DISTINCT code) FROM matched GROUP BY department
-            UNION ALL SELECT 'target', t, count(DISTINCT code) FROM matched, unnest(targets) t GROUP BY t
-            UNION ALL SELECT 'visits', '0', count(DISTINCT code) FILTER (WHERE visits = 0) FROM matched
-            UNION ALL SELECT 'visits', '1', count(DISTINCT code) FILTER (WHERE visits <= 1) FROM matched
-            UNION ALL SELECT 'online', online, count(DISTINCT code) FROM matched GROUP BY online
+            {facet_sql if facets else ""}
         """
-        args = [*score_args, terms, analysis.MIN_SCORE, *where_args, params.size, params.offset]
+        args = [*score_args, terms, *flag_args, analysis.MIN_SCORE, *where_args, params.size, params.offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             rows = cursor.fetchall()
@@ -85,7 +114,7 @@ class PostgresBackend:
                 counts.setdefault(kind, {})[value] = int(number)
         docs = self._docs([doc_id for doc_id, _ in hits])
         return Answer(total=total, hits=[Hit(score, docs[doc_id]) for doc_id, score in hits if doc_id in docs],
-                      facets=facet_list(counts))
+                      facets=facet_list(counts, params.filters()))
 
     def _docs(self, doc_ids: list[str]) -> dict[str, dict]:
         from ..models import SearchDocument

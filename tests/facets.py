@@ -1,0 +1,25 @@
+"""Checking disjunctive facet counts by recounting them: the count of a facet
+value is the total of the same search with that value chosen in place of the
+facet's own filter (and every other filter kept)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+Search = Callable[..., tuple[int, dict]]  # (**params) → (total, facets)
+
+
+def recount(search: Search, **chosen) -> list[tuple]:
+    """Every (facet, value, count, recounted) that differ; [] when all agree."""
+    _total, facets = search(**chosen)
+    wrong = []
+    for name, rows in facets.items():
+        for row in rows:
+            others = {k: v for k, v in chosen.items() if k != name}
+            total, _ = search(**others, **{name: row["value"]})
+            if total != row["count"]:
+                wrong.append((name, row["value"], row["count"], total))
+    return wrong
+
+
+def counts(facets: dict, name: str) -> dict[str, int]:
+    return {row["value"]: row["count"] for row in facets[name]}
