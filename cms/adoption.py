@@ -22,6 +22,7 @@ from standards import adoptions
 from standards.models import StandardItem, StandardItemVersion
 from tenants.models import ServicePoint
 
+from . import page_cache
 from .hooks import guides_changed
 from .models import HomePage, ItemGuidePage, ItemIndexPage
 
@@ -93,6 +94,8 @@ def adopt(point: ServicePoint, versions, *, owner=None) -> list[ItemGuidePage]:
     get_search_backend().add_bulk(ItemGuidePage, guides)
     # And for the catalogue search (bulk inserts send no page_published either).
     guides_changed.send(sender=ItemGuidePage, point=point, codes=[v.code for v in versions])
+    # Its catalogue, and the "where else" of the items' guides at the network's other points.
+    page_cache.network_changed(point)
     return guides
 
 
@@ -119,6 +122,8 @@ def drop(point: ServicePoint, codes) -> int:
     for guide in guides:
         guide.delete()
     adoptions.record_dropped(point, codes)
+    if guides:  # (each deletion bumped already; this states it where drops happen)
+        page_cache.network_changed(point)
     return len(guides)
 
 

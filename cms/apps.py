@@ -13,9 +13,10 @@ class CmsConfig(AppConfig):
         from standards.hooks import register_version_applier
         from tenants import hooks
 
-        from . import delegation, propagation, signals, site_setup
+        from . import delegation, page_cache_events, propagation, signals, site_setup
 
         signals.connect()
+        page_cache_events.connect()  # what invalidates cached citizen pages (cms.page_cache)
         schema_migrated.connect(site_setup.drop_wagtail_stock_groups_after_migrate,
                                 dispatch_uid="yimen-stock-groups")
         # What a new point needs of cms, asked for by tenants' onboarding.

@@ -24,6 +24,7 @@ from standards.elements import LABELS
 from standards.models import StandardItemVersion, TargetStatus
 from tenants.models import ServicePoint
 
+from . import page_cache
 from .hooks import guides_changed
 from .models import ItemGuidePage, StandardUpdate
 
@@ -89,6 +90,7 @@ def apply_version(point: ServicePoint, version: StandardItemVersion) -> tuple[st
         get_search_backend().add(ItemGuidePage.objects.get(pk=page.pk))
     adoptions.record_live_version(point, version)
     guides_changed.send(sender=ItemGuidePage, point=point, codes=[page.code])  # search's outbox, this transaction
+    page_cache.point_changed(point)  # the guide and the listings that show its name and badges
     StandardUpdate.objects.filter(page=page, status=StandardUpdate.Status.OPEN).update(
         status=StandardUpdate.Status.SUPERSEDED, resolved_at=now)
     return TargetStatus.PUBLISHED, f"已发布第 {version.number} 版"

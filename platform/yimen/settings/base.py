@@ -84,6 +84,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 MIDDLEWARE = [
     "ops.probes.ProbeMiddleware",  # /healthz, /readyz, /metrics on internal hosts, before any host check
     "ops.metrics.MetricsMiddleware",
+    # Stored citizen pages answered before the point lookup (cms.page_cache_middleware).
+    "cms.page_cache_middleware.PageCacheMiddleware",
     "tenants.middleware.PointMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -292,6 +294,11 @@ SEARCH_ES_REFRESH = env.flag("YIMEN_SEARCH_REFRESH", default=False)  # tests: wr
 SEARCH_ES_RETRY_SECONDS = float(env.get("YIMEN_SEARCH_RETRY_SECONDS", "10"))  # after a failure, PostgreSQL only
 # How often beat retries index changes Elasticsearch has not taken yet.
 SEARCH_PENDING_SECONDS = float(env.get("YIMEN_SEARCH_PENDING_SECONDS", "15"))
+# Backend answers kept in Redis while the county's documents and the vocabulary stay the same
+# (search/results_cache.py); 0: off. Bounds an Elasticsearch refresh (1 s) seen late.
+SEARCH_RESULT_CACHE_SECONDS = int(env.get("YIMEN_SEARCH_RESULT_CACHE_SECONDS", "60"))
+# The search log is written in batches this far apart (search/log_buffer.py); 0: each row at once.
+SEARCH_LOG_FLUSH_SECONDS = float(env.get("YIMEN_SEARCH_LOG_FLUSH_SECONDS", "1"))
 SEARCH_LOG_DAYS = int(env.get("YIMEN_SEARCH_LOG_DAYS", "400"))  # how long searches and clicks are kept
 # Anonymous search writes a log row per request: a budget per client address
 # (search.limits), for the API and results page together, suggestions, and
