@@ -1,5 +1,15 @@
 """Onboarding from the admin: central admins of the county and township admins."""
+import pytest
+
 from tenants.models import Domain, Role, ServicePoint
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test makes
+    users and data of its own names."""
+    return shared_network
+
 
 PASSWORD = "pass-Word-2026"
 
@@ -71,6 +81,6 @@ def test_central_admin_onboards_a_township(network, client_at):
     assert client.login(username=central.username, password=PASSWORD)
     response = client.post("/admin/network/onboard/", _form(
         network, parent=network.county.slug, tier="township", slug=f"{network.tag}-newtown",
-        region_code=network.county.region_code[:6] + "150000"))
+        region_code=network.county.region_code[:6] + "150000", admin_username=f"{network.tag}-town-admin"))
     assert response.status_code == 302, response.content.decode()[:2000]
     assert ServicePoint.objects.get(slug=f"{network.tag}-newtown").tier == "township"

@@ -6,9 +6,18 @@ from __future__ import annotations
 
 import html
 
+import pytest
+
 from search import service
 from search.models import SynonymGroup
 from search.query import parse
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test makes
+    users and data of its own names."""
+    return shared_network
 
 
 def body(response) -> str:

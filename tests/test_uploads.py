@@ -2,6 +2,7 @@
 an editor uploads may be rendered there as a page or run as a script."""
 from __future__ import annotations
 
+import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,6 +11,14 @@ from wagtail.documents.models import Document
 from wagtail.models import Collection, CollectionViewRestriction
 
 from tenants.models import Role
+
+
+@pytest.fixture
+def network(shared_network):
+    """One network for the module (conftest.shared_network): each test makes
+    users and data of its own names."""
+    return shared_network
+
 
 PASSWORD = "pass-Word-2026"
 PAGE = b"<!doctype html><title>x</title><script>document.title = 'pwned'</script>"
