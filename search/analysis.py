@@ -121,6 +121,13 @@ class Vocabulary:
     catalogue_words: set[str] = field(default_factory=set)
     pinyin_terms: list[str] = field(default_factory=list)  # "p:…" and "e:…" pinyin, for fuzzy matching
     longest_pinyin: int = 0
+    # Every prefix of a pinyin word: splitting stops trying longer pieces once one is none.
+    pinyin_prefixes: set[str] = field(default_factory=set)
+    # (length, edits) → the pinyin terms that long within that many letters, and their indexes.
+    _near: dict[tuple[int, int], tuple[list[str], list[int]]] = field(default_factory=dict, repr=False)
+    stamp: object = None  # what it was built from (search.catalogue.catalogue_stamp): alike in every process
+    # (text, authorities) → AnalysedQuery: a query asked again costs a dict lookup; gone with the vocabulary.
+    analyses: dict = field(default_factory=dict, repr=False)
 
     def synonyms_for(self, authorities) -> dict[str, tuple[str, ...]]:
         """word → its synonyms in these authorities' tables, merged once per set
@@ -194,6 +201,7 @@ def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, tuple[
                 pinyin_terms.add(term)
     vocab.pinyin_terms = sorted(pinyin_terms)
     vocab.longest_pinyin = max((len(w) for w in vocab.pinyin_words), default=0)
+    vocab.pinyin_prefixes = {w[:k] for w in vocab.pinyin_words for k in range(2, len(w) + 1)}
     return vocab
 
 
@@ -257,9 +265,23 @@ class AnalysedQuery:
         return not self.terms
 
 
+ANALYSES_KEPT = 20_000  # per process and vocabulary; forgotten all at once when full
+
+
 def analyse_query(vocab: Vocabulary, raw: str, authorities=("",)) -> AnalysedQuery:
     """The query's terms, expanded with the synonyms of `authorities` only
-    (at a point: its county's table and the shared ones; by default the shared)."""
+    (at a point: its county's table and the shared ones; by default the shared).
+    Remembered with the vocabulary (callers never change an AnalysedQuery)."""
+    key = (raw, tuple(authorities))
+    found = vocab.analyses.get(key)
+    if found is None:
+        if len(vocab.analyses) >= ANALYSES_KEPT:
+            vocab.analyses.clear()
+        found = vocab.analyses[key] = _analyse_query(vocab, raw, authorities)
+    return found
+
+
+def _analyse_query(vocab: Vocabulary, raw: str, authorities) -> AnalysedQuery:
     synonyms = vocab.synonyms_for(authorities)
     norm = normalize(simplified(str(raw)[:MAX_QUERY_CHARS * 2]))[:MAX_QUERY_CHARS].strip()
     terms: dict[str, int] = {}
@@ -333,6 +355,7 @@ def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:
     if not n or not vocab.pinyin_words:
         return [], False
     longest = vocab.longest_pinyin
+    prefixes = vocab.pinyin_prefixes
     # best[i] = (skipped letters, words) for text[:i]
     best: list[tuple[int, int, list[str]] | None] = [None] * (n + 1)
     best[0] = (0, 0, [])
@@ -347,6 +370,8 @@ def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:
             best[i + 1] = skip
         for j in range(i + 2, min(n, i + longest) + 1):
             piece = text[i:j]
+            if piece not in prefixes:
+                break  # no known word goes on like this
             if piece in vocab.pinyin_words:
                 option = (skipped, count + 1, words + [piece])
                 there = best[j]
@@ -363,9 +388,22 @@ def correct_pinyin(vocab: Vocabulary, text: str) -> list[str]:
     """Known pinyin terms within one or two edits (a swap counts once) of a
     mistyped pinyin query: the closest three."""
     limit = 1 if len(text) <= 6 else 2
-    found = process.extract(text, [t[2:] for t in vocab.pinyin_terms], scorer=OSA.distance,
-                            score_cutoff=limit, limit=3)
-    return [vocab.pinyin_terms[index] for _, _, index in found]
+    strings, indexes = _near_pinyin(vocab, len(text), limit)
+    found = process.extract(text, strings, scorer=OSA.distance, score_cutoff=limit, limit=3)
+    return [vocab.pinyin_terms[indexes[at]] for _, _, at in found]
+
+
+def _near_pinyin(vocab: Vocabulary, length: int, limit: int) -> tuple[list[str], list[int]]:
+    """Only terms whose length is within `limit` of the query's can be within
+    `limit` edits: those, in the vocabulary's order (so ties go as over the
+    whole list), worked out once per length and vocabulary. A typed pinyin
+    query is compared with a tenth of the terms instead of all."""
+    key = (length, limit)
+    found = vocab._near.get(key)
+    if found is None:
+        indexes = [i for i, term in enumerate(vocab.pinyin_terms) if abs(len(term) - 2 - length) <= limit]
+        found = vocab._near[key] = ([vocab.pinyin_terms[i][2:] for i in indexes], indexes)
+    return found
 
 
 def highlight(vocab: Vocabulary, name: str, query: AnalysedQuery) -> str:
@@ -418,6 +456,7 @@ def current_vocabulary() -> Vocabulary:
         if _cached["vocab"] is None or stamp != _cached["stamp"]:
             records, groups = vocabulary_sources()
             _cached["vocab"] = build_vocabulary(records, groups)
+            _cached["vocab"].stamp = stamp
             _cached["stamp"] = stamp
         _cached["checked"] = time.monotonic()
         return _cached["vocab"]

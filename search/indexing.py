@@ -22,7 +22,7 @@ from cms import delegation
 from tenants.models import ServicePoint
 from tenants.scope import current_point
 
-from . import analysis, backends, documents
+from . import analysis, backends, documents, results_cache
 from .backends.base import BackendUnavailable
 from .models import IndexChange, SearchDocument, SearchTermSet
 
@@ -78,6 +78,8 @@ def apply_changes(point_id: int) -> dict[str, int]:
             store(point, {code for _, code in fresh})
             IndexChange.objects.filter(pk__in=[pk for pk, _ in fresh]).update(stored=True)
         sent = _send_to_elastic(point)
+        if fresh or sent:
+            results_cache.bump_around_commit(point.county_code)
     return {"stored": len(fresh), "sent": sent}
 
 
@@ -170,6 +172,7 @@ def rebuild_point(point: ServicePoint) -> tuple[int, list[tuple[str, str]]]:
         gone = [(doc_id, point.schema_name) for doc_id in stale.values_list("doc_id", flat=True)]
         stale.delete()
         _upsert(docs)
+        results_cache.bump_around_commit(point.county_code)
         return len(docs), gone
 
 
@@ -177,6 +180,7 @@ def forget_point(point: ServicePoint) -> None:
     """A point deleted: its documents go from both indexes."""
     SearchDocument.objects.filter(point_id=point.pk).delete()
     IndexChange.objects.filter(point_id=point.pk).delete()
+    results_cache.bump_around_commit(point.county_code)
     if backends.elastic_enabled():
         try:
             backends.elastic.delete_point(point.schema_name)

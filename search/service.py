@@ -21,7 +21,7 @@ from standards import authority
 from tenants.geo import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
 from tenants.models import PointStatus, ServicePoint
 
-from . import analysis, backends
+from . import analysis, backends, log_buffer, results_cache
 from .backends.base import Scope
 from .documents import PARK_KEY
 from .models import SearchClick, SearchDocument, SearchLog
@@ -58,7 +58,7 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
     asks = [(scope, params, query, True)]
     if not scope.network and params.page == 1 and not query.empty:
         asks.append((scope_for(point, network=True), elsewhere_params(params), query, False))
-    answers, backend = backends.run("search_many", asks)
+    answers, backend = results_cache.run(asks, vocab.stamp)
     answer = answers[0]
     lat, lng = origin(point, params)
     codes = [hit.doc["code"] for hit in answer.hits]
@@ -94,8 +94,9 @@ def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: b
     if answer.total == 0 and not out.get("elsewhere"):
         out["help"] = no_result_help(point, query, url_for)
     if log:
-        SearchLog.objects.create(point=point, query=mask(params.q)[:100], scope=params.scope, total=answer.total,
-                                 backend=backend)
+        # Written in batches a second apart, not while the citizen waits (search/log_buffer.py).
+        log_buffer.add(SearchLog(point=point, query=mask(params.q)[:100], scope=params.scope, total=answer.total,
+                                 backend=backend))
     return out
 
 

@@ -21,3 +21,11 @@ def prune_log() -> int:
     from . import stats
 
     return stats.prune()
+
+
+@shared_task
+def forget_answers(county_code: str) -> None:
+    """Once Elasticsearch's refresh has made a change visible (search.results_cache)."""
+    from . import results_cache
+
+    results_cache.bump(county_code)

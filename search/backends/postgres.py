@@ -20,6 +20,9 @@ from .base import RESULT_FIELDS, Answer, Hit, Scope, facet_list
 
 TABLE = "search_searchdocument"
 TERM_SETS = "search_searchtermset"
+# One row per item of a county and distinct term set and facet values, kept by triggers
+# (migration 0005): a network search reads a few hundred rows, not one per point and item.
+NETWORK = "search_networkentry"
 
 
 # One SQL condition per filter parameter (search.query.SearchParams.filters).
@@ -88,7 +91,7 @@ class PostgresBackend:
                 SELECT key, ({score_sql}) AS score FROM {TERM_SETS} WHERE terms && %s::text[]
             ), matched AS MATERIALIZED (
                 SELECT doc_id, code, themes, department, targets, visits, online, score{flag_columns}
-                FROM sets JOIN {TABLE} ON terms_key = key
+                FROM sets JOIN {NETWORK if scope.network else TABLE} ON terms_key = key
                 WHERE score >= %s AND {where}
             ), best AS (
                 SELECT DISTINCT ON (code) doc_id, code, score FROM matched WHERE {_keep(flags)}

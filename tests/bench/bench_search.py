@@ -47,11 +47,12 @@ from urllib.parse import quote
 
 from tests.bench.bench_pages import ensure_wrk, free_port
 from tests.bench.common import LOGS, ROOT, machine, setup_django, timed
+from tests.bench.search_cold import cold_queries
 
 POINTS = int(os.environ.get("BENCH_SEARCH_POINTS", "1000"))
 DURATION = os.environ.get("YIMEN_BENCH_DURATION", "15s")
 THREADS, CONNECTIONS, WORKERS, WORKER_THREADS = 2, 16, 2, 4
-ES_PORT = 9260
+ES_PORT = 9260 + int(os.environ.get("YIMEN_PORT_OFFSET", "0") or 0)
 COUNTY = "439901"
 CENTRE, RADIUS_KM = (28.2, 112.6), 30.0
 TOWNSHIPS_BELOW = 400  # region_code_problem: townships 001–399, parks 400–999
@@ -60,8 +61,17 @@ STOCK_NETWORK_MIN, STOCK_NETWORK_MAX, STOCK_NETWORK_BUDGET = 3, 30, 45.0
 STOCK_NETWORK_WARMUP = 2
 WRK_TIMEOUT = "60s"  # slower answers count as timeouts (reported, not in the percentiles)
 WORK = ROOT / ".data" / "bench"
+# Load only, on the network and index a previous run left (same N): the database must be kept
+# (infra/local/commands.py starts it fresh; tests/bench/run_search_kept.py does not).
+REUSE = os.environ.get("BENCH_SEARCH_REUSE") == "1"
+# Another checkout (say `git archive` of the commit before a change): its code is measured too, as
+# "PG before" and "ES before", on the same network and index, in the same run.
+BASELINE = os.environ.get("BENCH_SEARCH_BASELINE")
+WARMUP = os.environ.get("BENCH_SEARCH_WARMUP", "5s")
+COLD_SLICE = 9000  # queries a cold run may send before one repeats (more than 15 s × 500 req/s)
 
-LUA = """-- written by tests/bench/bench_search.py: cycle through the relevance set's queries
+LUA = """-- written by tests/bench/bench_search.py: cycle through the relevance set's queries (hot mix)
+-- or go once through a slice of generated queries, the threads interleaved (cold mix)
 local paths = {
 %(paths)s
 }
@@ -75,12 +85,12 @@ function setup(thread)
 end
 
 function init(args)
-  n = id * 37
+  n = id * %(start)d
   bad = 0
 end
 
 function request()
-  n = n + 1
+  n = n + %(step)d
   return wrk.format("GET", paths[(n %% #paths) + 1])
 end
 
@@ -173,11 +183,12 @@ def progress_every(step: int):
 def start_elasticsearch():
     from infra.local.elasticsearch import LocalElasticsearch
 
-    data = WORK / "es-search"
+    data = WORK / ("es-search" if ES_PORT == 9260 else f"es-search-{ES_PORT}")
     node = LocalElasticsearch(ROOT / ".cache" / "elasticsearch", data, ES_PORT)
     if node.running():
         sys.exit(f"something already answers on port {ES_PORT}; not ours, so not reused")
-    shutil.rmtree(data, ignore_errors=True)  # a fresh node: only this run's index
+    if not REUSE:
+        shutil.rmtree(data, ignore_errors=True)  # a fresh node: only this run's index
     node.start()
     return node
 
@@ -188,9 +199,9 @@ def start_elasticsearch():
 class Server:
     """gunicorn as bench_pages runs it, with one way of searching."""
 
-    def __init__(self, name: str, host: str, probe: str, **extra: str):
+    def __init__(self, name: str, host: str, probe: str, root=ROOT, **extra: str):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yimen.settings.bench_web",
-               "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
+               "PYTHONPATH": os.pathsep.join([str(root), str(root / "platform")])}
         env.pop("ELASTICSEARCH_URL", None)
         env.pop("BENCH_STOCK_SEARCH", None)
         env.update(extra)
@@ -201,7 +212,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b", f"127.0.0.1:{self.port}",
              "-w", str(WORKERS), "-k", "gthread", "--threads", str(WORKER_THREADS), "--timeout", "600",
-             "--log-level", "warning"], env=env, cwd=ROOT, stdout=self.out, stderr=subprocess.STDOUT)
+             "--log-level", "warning"], env=env, cwd=root, stdout=self.out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -244,11 +255,14 @@ def paths_for(endpoint: str, scope: str, queries: list[str]) -> list[str]:
     return [f"{endpoint}?q={quote(q, safe='')}&scope={scope}" for q in queries]
 
 
-def lua_script(name: str, paths: list[str]):
+def lua_script(name: str, paths: list[str], cold: bool = False):
+    """Hot: each thread cycles through the list from its own offset. Cold: the threads
+    interleave (thread t sends t, t + THREADS, …), so no query is sent twice until the list is spent."""
     folder = WORK / "wrk"
     folder.mkdir(parents=True, exist_ok=True)
     script = folder / f"search-{name}.lua"
-    script.write_text(LUA % {"paths": ",\n".join(f'  "{p}"' for p in paths)})
+    script.write_text(LUA % {"paths": ",\n".join(f'  "{p}"' for p in paths),
+                             "start": 1 if cold else 37, "step": THREADS if cold else 1})
     return script
 
 
@@ -257,10 +271,10 @@ def seconds(duration: str) -> float:
     return float(value) * (60 if unit == "m" else 1)
 
 
-def wrk_run(wrk: str, server: Server, script) -> dict:
-    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{DURATION}", "--timeout", WRK_TIMEOUT, "-s", str(script),
+def wrk_run(wrk: str, server: Server, script, duration: str = DURATION) -> dict:
+    command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--timeout", WRK_TIMEOUT, "-s", str(script),
                "-H", f"Host: {server.host}", f"http://127.0.0.1:{server.port}/"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(DURATION) + 120)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(duration) + 120)
     if done.returncode:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     values = {k: int(v) for k, v in re.findall(r"^BENCH (\w+) (\d+)$", done.stdout, re.M)}
@@ -319,6 +333,10 @@ def sequential_run(server: Server, paths: list[str]) -> dict:
 
     return {"requests": len(samples), "rps": len(samples) / (sum(samples) / 1000), "p50": statistics.median(samples),
             "p95": pct(95), "p99": pct(99), "non200": 0, "timeouts": 0, "how": "sequential, c=1"}
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def backends_since(mark: int) -> dict[str, int]:
@@ -396,20 +414,30 @@ def main() -> None:
     print(f"machine: {machine()} · N = {POINTS} points", flush=True)
     settings.ELASTICSEARCH_URL = None
     backends.reset()
-    call_command("deploy_points", verbosity=0)
-    items = publish_catalogue_for_every_tier()
+    from tenants.models import ServicePoint
 
-    # --- 1 ---
-    print(f"\n1. {POINTS} points in one county network, each adopting all {items} items", flush=True)
-    county, build_time, onboard_times = build(POINTS)
-    print(f"  onboarding: {build_time:.1f} s in all, median {statistics.median(onboard_times):.3f} s/point")
+    if REUSE:
+        items = len(__import__("standards.demo", fromlist=["x"]).catalogue_records())
+        county = ServicePoint.objects.get(slug="bench-county")
+        build_time, pg_time, pg_docs = 0.0, 1.0, SearchDocument.objects.count()
+        pg = {"documents": pg_docs}
+        print(f"\n1–2. reusing the kept network: {ServicePoint.objects.count()} points, {pg_docs} documents",
+              flush=True)
+    else:
+        call_command("deploy_points", verbosity=0)
+        items = publish_catalogue_for_every_tier()
 
-    # --- 2 ---
-    print("\n2. reindex", flush=True)
-    pg_time, pg = timed(reindex, progress=progress_every(50))
-    pg_docs = SearchDocument.objects.count()
-    print(f"  PostgreSQL: {pg['documents']} documents of {pg['points']} points in {pg_time:.1f} s "
-          f"({pg['documents'] / pg_time:.0f} documents/s); search_searchdocument holds {pg_docs}", flush=True)
+        # --- 1 ---
+        print(f"\n1. {POINTS} points in one county network, each adopting all {items} items", flush=True)
+        county, build_time, onboard_times = build(POINTS)
+        print(f"  onboarding: {build_time:.1f} s in all, median {statistics.median(onboard_times):.3f} s/point")
+
+        # --- 2 ---
+        print("\n2. reindex", flush=True)
+        pg_time, pg = timed(reindex, progress=progress_every(50))
+        pg_docs = SearchDocument.objects.count()
+        print(f"  PostgreSQL: {pg['documents']} documents of {pg['points']} points in {pg_time:.1f} s "
+              f"({pg['documents'] / pg_time:.0f} documents/s); search_searchdocument holds {pg_docs}", flush=True)
     expected = items * POINTS
     if pg_docs != expected:
         raise SystemExit(f"FAILED: {pg_docs} documents, expected {items} × {POINTS} = {expected}")
@@ -421,12 +449,15 @@ def main() -> None:
     try:
         settings.ELASTICSEARCH_URL = es.url()
         backends.reset()
-        es_time, es_result = timed(reindex, progress=progress_every(50))
+        if REUSE:
+            es_time, es_result = 1.0, {"documents": 0}
+        else:
+            es_time, es_result = timed(reindex, progress=progress_every(50))
         client().indices.refresh(index=alias())
         es_docs = client().count(index=alias())["count"]
         print(f"  Elasticsearch (PostgreSQL documents rebuilt as well): {es_result['documents']} documents in "
-              f"{es_time:.1f} s ({es_result['documents'] / es_time:.0f} documents/s); index {es_result['index']} "
-              f"behind {alias()} holds {es_docs}", flush=True)
+              f"{es_time:.1f} s ({es_result['documents'] / es_time:.0f} documents/s); "
+              f"{alias()} holds {es_docs}", flush=True)
         if es_docs != expected:
             raise SystemExit(f"FAILED: Elasticsearch holds {es_docs} documents, expected {expected}")
         relevances["Yimen Elasticsearch"] = relevance("Yimen Elasticsearch", yimen_ranker(county, "elasticsearch"))
@@ -434,41 +465,65 @@ def main() -> None:
         backends.reset()
 
         # --- 3 ---
-        queries = list(dict.fromkeys(q for q, _kind, _codes in RELEVANCE))
+        gate = os.environ.get("BENCH_SEARCH_GATE")
+        if gate:  # lets one profile in-process against this network before the load
+            print(f"  waiting for {gate} to exist before the load …", flush=True)
+            while not os.path.exists(gate):
+                time.sleep(2)
+        hot = list(dict.fromkeys(q for q, _kind, _codes in RELEVANCE))
+        cold = iter(cold_queries())
         host = county.primary_host
         print(f"\n3. load on {host}: gunicorn {WORKERS} workers × {WORKER_THREADS} threads; wrk {THREADS} threads, "
-              f"{CONNECTIONS} connections, {DURATION} per target after a warm-up run; {len(queries)} queries",
-              flush=True)
-        ways = [("PG", "Yimen PostgreSQL", "/api/search", {}, "postgres"),
-                ("ES", "Yimen Elasticsearch", "/api/search", {"ELASTICSEARCH_URL": es.url()}, "elasticsearch"),
-                ("stock", "stock Wagtail", "/bench/stock-search", {"BENCH_STOCK_SEARCH": "1"}, None)]
-        results: dict[tuple[str, str], dict] = {}
-        for key, label, endpoint, extra, backend in ways:
-            server = Server(key.lower(), host, paths_for(endpoint, "point", queries[:1])[0], **extra)
+              f"{CONNECTIONS} connections, {DURATION} per target after a {WARMUP} warm-up run; hot mix: the "
+              f"{len(hot)} relevance queries cycled; cold mix: {COLD_SLICE} generated variants per run, none "
+              f"repeated (tests/bench/search_cold.py), a fresh slice for every warm-up and run", flush=True)
+        ways = [("PG", "Yimen PostgreSQL", "/api/search", {}, "postgres", ROOT),
+                ("ES", "Yimen Elasticsearch", "/api/search", {"ELASTICSEARCH_URL": es.url()}, "elasticsearch", ROOT),
+                ("stock", "stock Wagtail", "/bench/stock-search", {"BENCH_STOCK_SEARCH": "1"}, None, ROOT)]
+        if BASELINE:
+            from pathlib import Path
+
+            ways[2:2] = [("PG-before", "PostgreSQL, before", "/api/search", {}, "postgres", Path(BASELINE)),
+                         ("ES-before", "Elasticsearch, before", "/api/search", {"ELASTICSEARCH_URL": es.url()},
+                          "elasticsearch", Path(BASELINE))]
+        results: dict[tuple[str, str, str], dict] = {}
+        for key, label, endpoint, extra, backend, root in ways:
+            server = Server(key.lower(), host, paths_for(endpoint, "point", hot[:1])[0], root=root, **extra)
             servers.append(server)
             for scope in ("point", "network"):
-                paths = paths_for(endpoint, scope, queries)
-                print(f"  {label}, scope={scope} …", flush=True)
-                if key == "stock" and scope == "network":
-                    r = sequential_run(server, paths)
-                else:
-                    script = lua_script(f"{key}-{scope}", paths)
-                    wrk_run(wrk, server, script)  # warm-up
-                    drain(server, logged=bool(backend))
+                for mix in ("hot", "cold"):
+                    print(f"  {label}, scope={scope}, {mix} …", flush=True)
                     mark = last_log()
-                    r = wrk_run(wrk, server, script)
-                    drain(server, logged=bool(backend))
-                if backend:
-                    r["backends"] = backends_since(mark)
-                    wrong = {k: v for k, v in r["backends"].items() if k != backend}
-                    if wrong:
-                        print(f"  WARNING: {label} answered {wrong} searches from another backend "
-                              f"(fallback; see {server.log})", flush=True)
-                    r["fallbacks"] = sum(wrong.values())
-                results[(scope, key)] = r
-                print(f"    {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p95 {r['p95']:.1f} ms · "
-                      f"p99 {r['p99']:.1f} ms · {r['requests']} requests, non-200 {r['non200']}"
-                      f"{' · backends ' + str(r['backends']) if backend else ''}", flush=True)
+                    if key == "stock" and scope == "network":
+                        queries = hot if mix == "hot" else [next(cold) for _ in range(STOCK_NETWORK_MAX + 5)]
+                        r = sequential_run(server, paths_for(endpoint, scope, queries))
+                    else:
+                        def script(name: str, key=key, scope=scope, mix=mix, endpoint=endpoint):
+                            if mix == "hot":
+                                return lua_script(f"{key}-{scope}-hot", paths_for(endpoint, scope, hot))
+                            return lua_script(f"{key}-{scope}-cold-{name}",
+                                              paths_for(endpoint, scope, [next(cold) for _ in range(COLD_SLICE)]),
+                                              cold=True)
+                        wrk_run(wrk, server, script("warm-up"), WARMUP)
+                        drain(server, logged=bool(backend))
+                        mark = last_log()
+                        r = wrk_run(wrk, server, script("run"))
+                        drain(server, logged=bool(backend))
+                        if mix == "cold" and r["requests"] > COLD_SLICE:
+                            print(f"    WARNING: {r['requests']} requests > {COLD_SLICE} queries: "
+                                  f"{r['requests'] - COLD_SLICE} repeated", flush=True)
+                    if backend:
+                        r["backends"] = backends_since(mark)
+                        wrong = {k: v for k, v in r["backends"].items() if k != backend}
+                        if wrong:
+                            print(f"  WARNING: {label} answered {wrong} searches from another backend "
+                                  f"(fallback; see {server.log})", flush=True)
+                        r["fallbacks"] = sum(wrong.values())
+                    results[(scope, key, mix)] = r
+                    print(f"    {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p95 {r['p95']:.1f} ms · "
+                          f"p99 {r['p99']:.1f} ms · {r['requests']} requests, non-200 {r['non200']}"
+                          f"{' · backends ' + str(r['backends']) if backend else ''} · load {load_average()}",
+                          flush=True)
             server.stop()
     finally:
         for server in servers:
@@ -482,18 +537,21 @@ def main() -> None:
           f"reindex Elasticsearch {es_time:.1f} s ({es_docs / es_time:.0f} docs/s)")
     print(f"load: gunicorn {WORKERS}×{WORKER_THREADS}, wrk {THREADS} threads {CONNECTIONS} connections {DURATION}; "
           f"stock network: one request at a time\n")
-    names = {"PG": "Yimen PostgreSQL", "ES": "Yimen Elasticsearch", "stock": "stock Wagtail"}
-    print(f"{'scope':8} {'way':20} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'answers':>7} "
+    names = {"PG": "Yimen PostgreSQL", "ES": "Yimen Elasticsearch", "stock": "stock Wagtail",
+             "PG-before": "PostgreSQL, before", "ES-before": "Elasticsearch, before"}
+    print(f"{'scope':8} {'mix':5} {'way':22} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'answers':>7} "
           f"{'non-200':>7} {'req/s ÷ stock':>13} {'stock p50 ÷ p50':>15}  how")
     for scope in ("point", "network"):
-        stock = results[(scope, "stock")]
-        for key in ("PG", "ES", "stock"):
-            r = results[(scope, key)]
-            notes = [r["how"]] + [f"{r[k]} {label}" for k, label in (("fallbacks", "fell back to PostgreSQL"),
-                                                                     ("timeouts", f"over {WRK_TIMEOUT}")) if r.get(k)]
-            print(f"{scope:8} {names[key]:20} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-                  f"{r['requests']:7d} {r['non200']:7d} {r['rps'] / stock['rps']:12.1f}x "
-                  f"{stock['p50'] / r['p50']:14.1f}x  {', '.join(notes)}")
+        for mix in ("hot", "cold"):
+            stock = results[(scope, "stock", mix)]
+            for key, *_ in ways:
+                r = results[(scope, key, mix)]
+                notes = [r["how"]] + [f"{r[k]} {label}" for k, label in (
+                    ("fallbacks", "fell back to PostgreSQL"), ("timeouts", f"over {WRK_TIMEOUT}")) if r.get(k)]
+                print(f"{scope:8} {mix:5} {names[key]:22} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
+                      f"{r['p99']:8.1f} {r['requests']:7d} {r['non200']:7d} {r['rps'] / stock['rps']:12.1f}x "
+                      f"{stock['p50'] / r['p50']:14.1f}x  {', '.join(notes)}")
+    print(f"load average at the end: {load_average()}")
     empty = sum(1 for row in relevances["stock Wagtail (db)"]["rows"] if not row[3])
     print(f"(stock Wagtail answers no result at all to {empty} of the {len(RELEVANCE)} queries, which keeps it cheap)")
     print(f"\nrelevance at scope=point on the county point ({len(RELEVANCE)} queries, tests/search_relevance.py):")

@@ -1,0 +1,105 @@
+"""A cache of backend answers, one layer among others (issue 16): what the
+backend answered for the same analysed query, scope, filters and page, while
+nothing of the county's search documents and nothing of the vocabulary
+changed.
+
+The key holds
+- the query's analysed terms, not the typed text (身份证 and 身份證 share one),
+- the vocabulary's stamp (the catalogue and the synonym tables: an edit of a
+  synonym group changes it, analysis.current_vocabulary),
+- a counter per county, bumped by the search outbox (search.indexing) whenever
+  documents of one of its points are stored: a guide published, moved or
+  unpublished, an item adopted or dropped, a version propagated, a reindex.
+  It is bumped twice, before the transaction commits and after, so a search
+  running in between cannot keep an old answer under the new counter (and,
+  when Elasticsearch writes are not waited for, once more 2 s later).
+
+What a backend answer does not hold is computed on every search (the nearest
+points, the search log). Off when SEARCH_RESULT_CACHE_SECONDS is 0 (the test
+settings, except the tests of this cache). When Redis is unreachable, search
+answers uncached.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+import pickle
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import transaction
+
+from . import backends
+
+log = logging.getLogger(__name__)
+# Plain keys across the cell (the "limits" cache has no per-schema prefix): a counter bumped
+# by a Celery task outside any point's schema must be the one a point's search reads.
+CACHE = "limits"
+REFRESH_SECONDS = 2  # past Elasticsearch's refresh_interval (1 s)
+
+
+def _cache():
+    return caches[CACHE]
+
+
+def _counter_key(county_code: str) -> str:
+    return f"search:county:{county_code}"
+
+
+def bump(county_code: str) -> None:
+    """Documents of this county changed (or are about to, in this transaction)."""
+    try:
+        cache = _cache()
+        if not cache.add(_counter_key(county_code), 1, None):
+            cache.incr(_counter_key(county_code))
+    except Exception:  # a race with an expiry, or Redis down: searches then go uncached
+        log.warning("search: result cache counter of %s not bumped", county_code, exc_info=True)
+
+
+def bump_around_commit(county_code: str) -> None:
+    bump(county_code)
+    transaction.on_commit(lambda: bump(county_code))
+    if backends.elastic_enabled() and not settings.SEARCH_ES_REFRESH:
+        # Elasticsearch shows a write only after its refresh (1 s): once more after that.
+        transaction.on_commit(lambda: _later(county_code))
+
+
+def _later(county_code: str) -> None:
+    from .tasks import forget_answers
+
+    try:
+        forget_answers.apply_async((county_code,), countdown=REFRESH_SECONDS)
+    except Exception:  # the broker down: the entries still expire
+        log.warning("search: result cache counter of %s not bumped after the refresh", county_code, exc_info=True)
+
+
+def run(asks: list, stamp) -> tuple[list, str]:
+    """backends.run("search_many", asks), through the cache."""
+    seconds = settings.SEARCH_RESULT_CACHE_SECONDS
+    if not seconds:
+        return backends.run("search_many", asks)
+    county = asks[0][0].county_code
+    try:
+        cache = _cache()
+        counter = cache.get(_counter_key(county), 0)
+        key = "search:answer:" + hashlib.sha1(pickle.dumps(
+            (backends.elastic_enabled(), stamp, county, counter,
+             # The typed text and the position do not change what a backend answers.
+             [(scope, dataclasses.replace(params, q="", lat=None, lng=None), sorted(query.terms.items()), *rest)
+              for scope, params, query, *rest in asks]),
+        )).hexdigest()
+        found = cache.get(key)
+    except Exception:
+        log.warning("search: result cache unreachable", exc_info=True)
+        return backends.run("search_many", asks)
+    if found is not None:
+        return found
+    answers, backend = backends.run("search_many", asks)
+    if backend == "postgres" and backends.elastic_enabled():
+        return answers, backend  # a fall-back answer is not kept: Elasticsearch is back in seconds
+    try:
+        cache.set(key, (answers, backend), seconds)
+    except Exception:
+        log.warning("search: result cache unreachable", exc_info=True)
+    return answers, backend

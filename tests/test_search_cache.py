@@ -1,0 +1,150 @@
+"""What makes search fast must never make it stale (issue 16): with the
+result cache on, a guide renamed or unpublished and a synonym group added show
+in the very next search of the same words; the analysis of a query is
+remembered only with the vocabulary it was made with; and the network table
+PostgreSQL's network search reads (kept by triggers) always equals the
+documents it stands for, through adoption, dropping and deletion."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
+
+from search import analysis, service, synonyms
+from search.query import parse
+
+CODE = "YM-MZJ-JF-001"  # 最低生活保障审核确认 (低保)
+KEY = "county_code, code, terms_key, department, themes, targets, visits, online"
+
+
+@pytest.fixture
+def network(shared_network):
+    shared_network.index()
+    return shared_network
+
+
+@pytest.fixture
+def cache_on(settings):
+    settings.SEARCH_RESULT_CACHE_SECONDS = 60
+
+
+def search(point, q, **params):
+    return service.search(point, parse({"q": q, **params}), lambda slug, path: path, log=False)
+
+
+def first(point, q, **params):
+    results = search(point, q, **params)["results"]
+    return (results[0]["code"], results[0]["name"]) if results else None
+
+
+def guide(code):
+    from cms.models import ItemGuidePage
+
+    return ItemGuidePage.objects.get(code=code)
+
+
+def network_entries_match_documents() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            (SELECT {KEY}, doc_id, n FROM search_networkentry
+             EXCEPT SELECT {KEY}, min(doc_id), count(*) FROM search_searchdocument GROUP BY {KEY})
+            UNION ALL
+            (SELECT {KEY}, min(doc_id), count(*) FROM search_searchdocument GROUP BY {KEY}
+             EXCEPT SELECT {KEY}, doc_id, n FROM search_networkentry)""")
+        return cursor.fetchall() == []
+
+
+def test_a_renamed_or_unpublished_guide_shows_in_the_next_search(network, cache_on):
+    point = network.township
+    assert first(point, "低保")[0] == CODE
+    with CaptureQueriesContext(connection) as asked:
+        assert first(point, "低保")[0] == CODE
+    assert not [q for q in asked.captured_queries if "search_searchtermset" in q["sql"]], "not answered from cache"
+
+    with tenant_context(point):
+        page = guide(CODE)
+        page.title = "低保申请（本镇窗口）"
+        page.save_revision().publish()
+    network.index()  # the outbox, applied here rather than by a worker
+    assert first(point, "低保") == (CODE, "低保申请（本镇窗口）")
+
+    with tenant_context(point):
+        guide(CODE).unpublish()
+    network.index()
+    assert CODE not in [r["code"] for r in search(point, "低保")["results"]]
+    with tenant_context(point):
+        page = guide(CODE)
+        page.title = "最低生活保障审核确认"
+        page.save_revision().publish()
+    network.index()
+    assert first(point, "低保") == (CODE, "最低生活保障审核确认")
+
+
+def test_a_synonym_group_added_shows_in_the_next_search(network, cache_on):
+    from standards import authority
+
+    point = network.county
+    owner = authority.of_point(point)
+    before = synonyms.as_text(owner)
+    assert search(point, "保命钱", scope="network")["total"] == 0
+    try:
+        synonyms.replace_all(f"{before}\n保命钱 低保", owner)
+        assert first(point, "保命钱", scope="network")[0] == CODE
+    finally:
+        synonyms.replace_all(before, owner)
+    assert search(point, "保命钱", scope="network")["total"] == 0
+
+
+def test_an_analysis_is_remembered_only_with_its_vocabulary(network):
+    vocab = analysis.current_vocabulary()
+    once = analysis.analyse_query(vocab, "身份證补办", ("",))
+    assert analysis.analyse_query(vocab, "身份證补办", ("",)) is once
+    assert "w:身份证" in once.terms  # traditional characters converted before the terms
+    analysis.invalidate()
+    synonyms.replace_all(synonyms.as_text(""), "")  # saved again: a new stamp, a new vocabulary
+    assert analysis.current_vocabulary() is not vocab
+
+
+def test_network_entries_follow_adoption_dropping_and_deletion(network):
+    from cms import adoption
+
+    village = network.village
+    assert network_entries_match_documents()
+    with tenant_context(village):
+        adoption.drop(village, [CODE])
+    network.index()
+    assert network_entries_match_documents()
+    hit = next(r for r in search(village, "低保", scope="network")["results"] if r["code"] == CODE)
+    assert village.slug not in [p["slug"] for p in hit["nearest"]]
+    with tenant_context(village):
+        adoption.adopt(village, adoption.adoptable_versions(village).filter(item__code=CODE))
+    network.index()
+    assert network_entries_match_documents()
+    extra = network.make("cachepark", "park", network.county.region_code[:6] + "401000", "county")
+    from search.indexing import apply_changes
+
+    apply_changes(extra.pk)
+    assert network_entries_match_documents()
+    from tenants.deletion import delete_point
+
+    delete_point(extra.slug, log=lambda line: None)
+    assert network_entries_match_documents()
+
+
+def test_the_search_log_written_in_batches_reaches_the_statistics(network, settings, client_at):
+    import time
+
+    from search.models import SearchLog
+
+    settings.SEARCH_LOG_FLUSH_SECONDS = 0.2
+    point = network.other_township
+    client = client_at(point)
+    for q in ("低保批次一", "低保批次二", "低保批次三"):
+        assert client.get("/api/search", {"q": q}).status_code == 200
+    deadline = time.monotonic() + 10
+    while SearchLog.objects.filter(point=point, query__startswith="低保批次").count() < 3:
+        assert time.monotonic() < deadline, "the buffered search log was not written"
+        time.sleep(0.1)
+    settings.SEARCH_LOG_FLUSH_SECONDS = 0
+    time.sleep(0.5)  # the flushing thread sees it is off, and goes with its connection
