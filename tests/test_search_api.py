@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 from search.models import SearchClick, SearchLog
 from search.views import load_openapi
 from tenants.models import ServicePoint
+from tests.facets import counts, recount
 
 SCHEMA = load_openapi()
 
@@ -98,6 +99,47 @@ def test_filters_and_facets_count_items(indexed, client_at):
     _, no_visit = get(client, "/api/search", q="登记", visits="0", size=50)
     assert no_visit["total"] == zero
     assert all("最多跑一次" not in r["badges"] for r in no_visit["results"])
+
+
+def test_facets_ignore_their_own_filter_and_keep_the_others(indexed, client_at):
+    """Choosing a department still shows every department's count (as before
+    choosing), and the other facets count within the chosen department; every
+    count is what choosing that value would find."""
+    client = client_at(indexed.county)
+
+    def search(**params):
+        _, body = get(client, "/api/search", q="登记", size=50, **params)
+        check(body, "SearchAnswer")
+        return body["total"], body["facets"]
+
+    total, everything = search()
+    department, count = max(counts(everything, "department").items(), key=lambda kv: kv[1])
+    assert len(everything["department"]) >= 3 and count < total
+    total, chosen = search(department=department)
+    assert total == count
+    assert chosen["department"] == everything["department"]  # the others stay, with their counts
+    assert sum(counts(chosen, "target").values()) >= total
+    assert counts(chosen, "visits")["1"] <= total  # the other facets count inside the department
+    for scope, filters in (("point", {"department": department, "visits": "0"}),
+                           ("network", {"theme": everything["theme"][0]["value"], "target": "个人"})):
+        assert recount(lambda s=scope, **p: search(scope=s, **p), **filters) == [], (scope, filters)
+
+
+def test_a_chosen_filter_that_leaves_nothing_stays_on_the_page_to_undo(indexed, client_at):
+    client = client_at(indexed.county)
+    _, body = get(client, "/api/search", q="登记", size=50)
+    departments = counts(body["facets"], "department")
+    # A department with no item that needs no visit: choosing both leaves nothing.
+    empty = next(d for d in sorted(departments)
+                 if get(client, "/api/search", q="登记", department=d, visits="0")[1]["total"] == 0)
+    _, none = get(client, "/api/search", q="登记", department=empty, visits="0")
+    assert counts(none["facets"], "department")[empty] == 0  # listed, though 0
+    html = client.get("/search/", {"q": "登记", "department": empty, "visits": "0"}).content.decode()
+    assert "已选 2 项" in html
+    assert html.count('aria-current="true"') == 2
+    assert "所选条件下没有相关事项" in html
+    others = [d for d, n in counts(none["facets"], "department").items() if n]
+    assert others and f">{others[0]} <span class=\"count\">" in html  # other departments, choosable
 
 
 def test_network_scope_gives_each_item_once_with_its_nearest_point(indexed, client_at):

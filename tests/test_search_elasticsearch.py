@@ -18,6 +18,7 @@ from search.backends.elastic import admin_client, alias, client, es_source
 from search.models import IndexChange, SearchDocument
 from search.query import parse
 from search.reindexing import reindex
+from tests.facets import recount
 from tests.relevance import measure, misses, table
 from tests.search_relevance import RELEVANCE
 
@@ -113,6 +114,66 @@ def test_both_backends_give_the_same_answers_to_the_relevance_set(es):
     assert ranked(run(es.county, "elastic", q="登记", theme="婚姻登记")) == ranked(theme) != []
     visits = run(es.county, "postgres", q="证明", visits="0", scope="network")
     assert ranked(run(es.county, "elastic", q="证明", visits="0", scope="network")) == ranked(visits)
+
+
+def test_disjunctive_facets_agree_on_both_backends_and_with_a_recount(es):
+    """With filters chosen, both backends give the same page, total and facets,
+    each facet counted with every filter but its own: choosing a department
+    still shows the other departments with their counts."""
+    everything = run(es.county, "postgres", q="登记")
+    department = everything.facets["department"][0]["value"]
+    theme = everything.facets["theme"][0]["value"]
+    cases = [(es.county, "point", {"department": department}),
+             (es.county, "point", {"department": department, "visits": "0", "target": "个人"}),
+             (es.county, "network", {"theme": theme, "online": "全程网办"}),
+             (es.village, "point", {"visits": "1"})]
+    for point, scope, filters in cases:
+        pg = run(point, "postgres", q="登记", scope=scope, **filters)
+        el = run(point, "elastic", q="登记", scope=scope, **filters)
+        assert ranked(el) == ranked(pg), (scope, filters)
+        assert (el.total, el.facets) == (pg.total, pg.facets), (scope, filters)
+    chosen = run(es.county, "elastic", q="登记", department=department)
+    assert chosen.facets["department"] == everything.facets["department"]  # the others stay
+    assert len(chosen.facets["department"]) >= 3
+
+    def search(**params):
+        answer = run(es.county, "elastic", q="登记", **params)
+        return answer.total, answer.facets
+
+    assert recount(search, department=department, visits="0") == []
+
+
+def test_one_elasticsearch_request_per_search(es, monkeypatch):
+    """Page, total, facets and, on a point's first page, the network's 本点不办理
+    check: one request to the node per search (the first page's two searches go
+    together as one _msearch)."""
+    transport = client().transport
+    sent: list[str] = []
+    send = transport.perform_request
+
+    def counting(method, target, *args, **kwargs):
+        sent.append(target.split("?")[0])
+        return send(method, target, *args, **kwargs)
+
+    monkeypatch.setattr(transport, "perform_request", counting)
+
+    def search(point, **params):
+        sent.clear()
+        answer = service.search(point, parse(params), lambda slug, path: path, log=False)
+        assert answer["backend"] == "elasticsearch"
+        return answer, list(sent)
+
+    answer, requests = search(es.county, q="申请低保")
+    assert [e["code"] for e in answer["elsewhere"]][:1] == ["YM-MZJ-JF-001"]  # the network was asked
+    assert len(requests) == 1 and requests[0].endswith("/_msearch"), requests
+    everything, _ = search(es.county, q="登记", size="5")
+    department = everything["facets"]["department"][0]["value"]
+    filtered, requests = search(es.county, q="登记", department=department, size="5")
+    assert len(requests) == 1, requests
+    assert len(filtered["facets"]["department"]) == len(everything["facets"]["department"])
+    for params in ({"q": "登记", "page": "2", "size": "5"}, {"q": "出生登记", "scope": "network"}):
+        answer, requests = search(es.village, **params)
+        assert answer["results"] and len(requests) == 1, (params, requests)
 
 
 def test_relevance_on_elasticsearch(es):

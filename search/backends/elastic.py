@@ -134,8 +134,8 @@ class ElasticBackend:
         else:
             found = []
         answers = []
-        for (scope, params, _query, _facets), body in zip(asks, bodies, strict=True):
-            if body is None:
+        for (scope, params, _query, _facets), asked in zip(asks, bodies, strict=True):
+            if asked is None:
                 answers.append(Answer(total=0, hits=[], facets=facet_list({}, params.filters())))
             else:
                 answers.append(self._answer(scope, params, found.pop(0)))

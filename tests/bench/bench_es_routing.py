@@ -1,0 +1,165 @@
+"""The shared Elasticsearch index at 1,000 points: its size, and what shard
+count and routing cost a search (search/README.md, "Shards and routing").
+
+1. One county point and one township adopt the demo catalogue (every item at
+   every tier); the county point's documents (search.documents, as the outbox
+   stores them) are cloned for BENCH_ROUTING_POINTS points (default 1000) of
+   one county: schema p0001 …, the same terms, facets and badges, so the index
+   holds what 1,000 real points adopting all items would (223 × N documents).
+2. The same documents go into two indexes with the production mapping: one
+   primary shard, and BENCH_ROUTING_SHARDS (default 4) shards routed by the
+   point's schema as search/backends/elastic.py routes them. Index size after a
+   refresh and after a force merge to one segment (what the node keeps once
+   merges settle), documents per shard.
+3. Latency, sequential (one client, no load), of the relevance set's queries
+   with the production search bodies (ElasticBackend._body: query, page,
+   total, facets): at point scope routed to the point's shard and not routed
+   (every shard asked), at network scope on one shard (what routing by county
+   gives: a county's documents on one shard) and on all shards.
+
+    BENCH_ROUTING_POINTS=1000 python3 infra/yimen.py bench bench_es_routing
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import sys
+import time
+
+from tests.bench.common import ROOT, machine, setup_django
+
+POINTS = int(os.environ.get("BENCH_ROUTING_POINTS", "1000"))
+SHARDS = int(os.environ.get("BENCH_ROUTING_SHARDS", "4"))
+ROUNDS = int(os.environ.get("BENCH_ROUTING_ROUNDS", "3"))
+ES_PORT = 9300 + int(os.environ.get("YIMEN_PORT_OFFSET", "0") or 0)
+WORK = ROOT / ".data" / "bench"
+
+
+def source_documents():
+    """The county point's documents, as Elasticsearch keeps them."""
+    from django.core.management import call_command
+
+    from search.backends.elastic import es_source
+    from search.indexing import stored
+    from search.models import SearchDocument
+    from search.reindexing import reindex
+    from tests.bench.bench_search import build, publish_catalogue_for_every_tier
+
+    call_command("deploy_points", verbosity=0)
+    items = publish_catalogue_for_every_tier()
+    county, _took, _times = build(2)
+    reindex(progress=lambda line: None)
+    docs = [es_source(doc) for doc in stored(SearchDocument.objects.filter(point=county))]
+    if len(docs) != items:
+        raise SystemExit(f"FAILED: the county point has {len(docs)} documents, expected {items}")
+    return county, docs
+
+
+def clone(docs: list[dict], k: int, county_code: str) -> list[dict]:
+    schema = f"p{k:04d}"
+    return [{**doc, "doc_id": f"{schema}:{doc['code']}", "point_id": 100000 + k, "schema_name": schema,
+             "point_slug": f"p-{k:04d}", "county_code": county_code} for doc in docs]
+
+
+def load(es, name: str, shards: int, docs: list[dict], county_code: str) -> float:
+    from elasticsearch import helpers
+
+    from search.backends.elastic import MAPPINGS
+
+    es.indices.create(index=name, mappings=MAPPINGS, settings={
+        "number_of_shards": shards, "number_of_replicas": 0, "refresh_interval": "-1"})
+    started = time.perf_counter()
+
+    def actions():
+        for k in range(1, POINTS + 1):
+            for doc in clone(docs, k, county_code):
+                yield {"_index": name, "_id": doc["doc_id"], "_routing": doc["schema_name"], "_source": doc}
+
+    helpers.bulk(es, actions(), chunk_size=2000, request_timeout=600)
+    es.indices.refresh(index=name)
+    took = time.perf_counter() - started
+    return took
+
+
+def size(es, name: str) -> tuple[int, list[int]]:
+    stats = es.indices.stats(index=name, metric="store,docs", level="shards")
+    shards = stats["indices"][name]["shards"]
+    docs = [copies[0]["docs"]["count"] for _n, copies in sorted(shards.items(), key=lambda kv: int(kv[0]))]
+    return stats["indices"][name]["primaries"]["store"]["size_in_bytes"], docs
+
+
+def latency(es, name: str, bodies: list[tuple[str | None, dict]], routed: bool) -> dict:
+    walls, tooks, shards = [], [], set()
+    for _ in range(ROUNDS):
+        for routing, body in bodies:
+            started = time.perf_counter()
+            found = es.search(index=name, routing=routing if routed else None, **body)
+            walls.append((time.perf_counter() - started) * 1000)
+            tooks.append(found["took"])
+            shards.add(found["_shards"]["total"])
+    walls.sort()
+    return {"p50": statistics.median(walls), "p95": walls[int(0.95 * (len(walls) - 1))],
+            "took_p50": statistics.median(tooks), "shards": sorted(shards), "n": len(walls)}
+
+
+def main() -> None:
+    setup_django()
+    from elasticsearch import Elasticsearch
+
+    from infra.local.elasticsearch import LocalElasticsearch
+    from search import analysis
+    from search.backends.elastic import ElasticBackend
+    from search.query import parse
+    from search.service import scope_for
+    from tests.search_relevance import RELEVANCE
+
+    print(f"machine: {machine()} · load {os.getloadavg()[0]:.2f} · N = {POINTS} points, {SHARDS} shards",
+          flush=True)
+    county, docs = source_documents()
+    data = WORK / f"es-routing-{ES_PORT}"
+    node = LocalElasticsearch(ROOT / ".cache" / "elasticsearch", data, ES_PORT)
+    if node.running():
+        sys.exit(f"something already answers on port {ES_PORT}; not ours, so not reused")
+    shutil.rmtree(data, ignore_errors=True)
+    node.start()
+    try:
+        es = Elasticsearch(node.url(), request_timeout=600)
+        vocab = analysis.current_vocabulary()
+        backend = ElasticBackend()
+        bodies = {}
+        for scope in ("point", "network"):
+            target = scope_for(county, network=scope == "network")
+            target.schema_name = "p0500"  # a cloned point in the middle
+            bodies[scope] = [backend._body(target, params, analysis.analyse_query(vocab, q), True)
+                             for q, _kind, _expected in RELEVANCE
+                             for params in [parse({"q": q, "scope": scope})]
+                             if not analysis.analyse_query(vocab, q).empty]
+        layouts = {"one shard": 1, f"{SHARDS} shards": SHARDS}
+        print(f"\n{len(docs)} documents a point, {len(docs) * POINTS} in all", flush=True)
+        for label, shards in layouts.items():
+            name = f"routing-bench-{shards}"
+            took = load(es, name, shards, docs, county.county_code)
+            stored, per_shard = size(es, name)
+            es.indices.forcemerge(index=name, max_num_segments=1, request_timeout=1800)
+            merged, _ = size(es, name)
+            print(f"\n{label}: loaded in {took:.0f} s; {stored / 2**20:.0f} MiB after the refresh, "
+                  f"{merged / 2**20:.0f} MiB merged ({merged / sum(per_shard):.0f} B/document); "
+                  f"documents per shard {per_shard}", flush=True)
+            rows = [("point, routed", "point", True), ("point, not routed", "point", False),
+                    ("network", "network", False)]
+            for what, scope, routed in rows:
+                if shards == 1 and not routed and scope == "point":
+                    continue  # one shard: routing changes nothing
+                # Warm-up: one pass, so caches and JIT settle as in service.
+                latency(es, name, bodies[scope][:20], routed)
+                figures = latency(es, name, bodies[scope], routed)
+                print(f"  {what:<20} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
+                      f"(node's took p50 {figures['took_p50']} ms; shards asked {figures['shards']}; "
+                      f"n={figures['n']}; load {os.getloadavg()[0]:.2f})", flush=True)
+    finally:
+        node.stop()
+
+
+if __name__ == "__main__":
+    main()
