@@ -1,7 +1,9 @@
 """Guide pages under load: requests per second and latency of a village's
 item guide, its home page and its catalogue, against a static file served by
 the same server in the same run (the ratio is the cost of a page over the
-cheapest possible answer).
+cheapest possible answer). Each page twice: from the page cache once it is
+stored (cms.page_cache, what citizens get after the first view), and made
+every time by a second server without the cache (what the first view costs).
 
 Server: gunicorn (gthread, the production server of infra/), DEBUG off,
 static files from whitenoise. Load: wrk (Debian package; installed by this
@@ -22,6 +24,7 @@ import time
 from tests.bench.common import ROOT, machine, setup_django
 
 DURATION = os.environ.get("YIMEN_BENCH_DURATION", "15s")
+WARM_UP = "3s"
 CONNECTIONS = 16
 WORKERS = 2
 
@@ -44,8 +47,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def load(wrk: str, port: int, host: str, path: str) -> dict:
-    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "-H", f"Host: {host}",
+def load(wrk: str, port: int, host: str, path: str, duration: str = DURATION) -> dict:
+    out = subprocess.run([wrk, "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", "-H", f"Host: {host}",
                           f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -57,23 +60,55 @@ def load(wrk: str, port: int, host: str, path: str) -> dict:
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
 
 
-def in_process(host: str, path: str, repeats: int = 50) -> str:
-    """What one request costs the server alone: time and queries."""
+def in_process(point, path: str, first: bool, repeats: int = 50) -> str:
+    """What one request costs the server alone: time and queries. `first`: the
+    page is made each time (the point's generation bumped before each request,
+    as an edit would), else it comes from the page cache."""
     import statistics
 
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client(HTTP_HOST=host)
+    from cms import page_cache
+
+    client = Client(HTTP_HOST=point.primary_host)
     client.get(path)  # warm
     times = []
     for _ in range(repeats):
+        if first:
+            page_cache.point_changed(point)
         with CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             client.get(path)
             times.append(time.perf_counter() - started)
-    return f"{1000 * statistics.median(times):.1f} ms, {len(queries.captured_queries)} queries"
+        connection.set_schema_to_public()
+    return f"{1000 * statistics.median(times):.2f} ms, {len(queries.captured_queries)} queries"
+
+
+def start_server(env: dict) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b",
+                               f"127.0.0.1:{port}", "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
+                               "--log-level", "warning"], env=env, cwd=ROOT)
+    return server, port
+
+
+def wait_for(port: int, host: str) -> None:
+    deadline = time.monotonic() + 60
+    while subprocess.run(["curl", "-sf", "-o", "/dev/null", "-H", f"Host: {host}",
+                          f"http://127.0.0.1:{port}/static/cms/site.css"]).returncode:
+        assert time.monotonic() < deadline, "gunicorn did not start"
+        time.sleep(0.3)
+
+
+def stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(60)
+    except subprocess.TimeoutExpired:  # a loaded machine: it had its minute
+        server.kill()
+        server.wait()
 
 
 def main() -> None:
@@ -98,17 +133,14 @@ def main() -> None:
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT,
                    check=True)
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b",
-                               f"127.0.0.1:{port}", "-w", str(WORKERS), "-k", "gthread", "--threads", "4",
-                               "--log-level", "warning"], env=env, cwd=ROOT)
+    # The same server twice: with the page cache (the settings' own middleware)
+    # and without it (YIMEN_PAGE_CACHE=off drops it: every request makes the page).
+    cached_server, cached_port = start_server(env)
+    plain_server, plain_port = start_server({**env, "YIMEN_PAGE_CACHE": "off"})
     try:
         host = village.primary_host
-        deadline = time.monotonic() + 30
-        while subprocess.run(["curl", "-sf", "-o", "/dev/null", "-H", f"Host: {host}",
-                              f"http://127.0.0.1:{port}/static/cms/site.css"]).returncode:
-            assert time.monotonic() < deadline, "gunicorn did not start"
-            time.sleep(0.3)
+        wait_for(cached_port, host)
+        wait_for(plain_port, host)
         from django_tenants.utils import tenant_context
 
         from cms.models import ItemGuidePage
@@ -116,27 +148,37 @@ def main() -> None:
         with tenant_context(village):
             guide = max(ItemGuidePage.objects.live().select_related("standard_version"),
                         key=lambda p: len(p.standard["materials"]))
-        targets = [("static file /static/cms/site.css", "/static/cms/site.css"),
-                   (f"item guide /items/{guide.code}/", f"/items/{guide.code}/"),
-                   ("home page /", "/"),
-                   ("catalogue /items/", "/items/")]
-        print(f"\ngunicorn {WORKERS} workers × 4 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each")
+        pages = [(f"item guide /items/{guide.code}/", f"/items/{guide.code}/"), ("home page /", "/"),
+                 ("catalogue /items/", "/items/")]
+        targets = [("static file /static/cms/site.css", "/static/cms/site.css", cached_port)]
+        targets += [(f"{label} · cached", path, cached_port) for label, path in pages]
+        targets += [(f"{label} · made each time", path, plain_port) for label, path in pages]
+        print(f"\ngunicorn {WORKERS} workers × 4 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each"
+              f" after {WARM_UP} of warm-up")
         results = {}
-        for label, path in targets:
-            load(wrk, port, host, path)  # warm-up (caches, connections)
+        for label, path, port in targets:
+            load(wrk, port, host, path, WARM_UP)  # warm-up (caches, connections; fills the page cache)
             results[label] = load(wrk, port, host, path)
             r = results[label]
-            print(f"  {label:44} {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p99 {r['p99']:.1f} ms"
+            print(f"  {label:58} {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p99 {r['p99']:.1f} ms"
                   f"{' · ' + str(r['errors']) + ' errors' if r['errors'] else ''}", flush=True)
         static = results[targets[0][0]]["rps"]
-        for label, _ in targets[1:]:
-            print(f"ratio static / {label.split(' /')[0]}: {static / results[label]['rps']:.1f}x")
+        print()
+        for label, _, _ in targets[1:]:
+            rps = results[label]["rps"]
+            print(f"  {label:58} {100 * rps / static:5.1f} % of the static file's rate"
+                  f" (static ÷ page {static / rps:.1f}x)")
+        for label, _ in pages:
+            cached, plain = results[f"{label} · cached"]["rps"], results[f"{label} · made each time"]["rps"]
+            print(f"  {label:58} cached ÷ made each time: {cached / plain:.1f}x")
         print("\nin one process, no load (Django test client, median of 50):")
-        for label, path in targets[1:]:
-            print(f"  {label:44} {in_process(host, path)}")
+        for label, path in pages:
+            print(f"  {label:44} cached {in_process(village, path, first=False)}"
+                  f" · first view {in_process(village, path, first=True)}")
+        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
-        server.terminate()
-        server.wait(15)
+        stop(cached_server)
+        stop(plain_server)
 
 
 if __name__ == "__main__":
