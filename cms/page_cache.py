@@ -33,9 +33,11 @@ from __future__ import annotations
 import hashlib
 import pickle
 import time
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
 
 PREFIX = "yimen:pages:"
@@ -48,7 +50,7 @@ MAX_AGE = getattr(settings, "YIMEN_PAGE_CACHE_MAX_AGE", 10)
 
 def _redis(write: bool = False):
     # The "default" cache's own Redis client (Django's RedisCache): one pool per process.
-    return caches["default"]._cache.get_client(None, write=write)
+    return cast(RedisCache, caches["default"])._cache.get_client(None, write=write)
 
 
 def point_key(schema: str) -> str:
