@@ -11,6 +11,11 @@ runs on an evenly spread sample of BENCH_STOCK_SAMPLE points (default 200) and
 its figure for the whole network is extrapolated (start-up and public schema
 as measured, plus the sample's per-point time × the number of points) and
 labelled so; BENCH_STOCK_SAMPLE=0 runs it on every point.
+
+BENCH_OLD_ROOT (optional): a copy of an earlier release, e.g.
+`git archive <commit> | tar -x -C /tmp/yimen-old`; its `deploy_points` is timed
+on the same network just before this one's (the template put back in between,
+so both pay the same work).
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from tests.bench.common import LOGS, ROOT, machine, manage, setup_django, summar
 
 POINTS = int(os.environ.get("BENCH_POINTS", "1000"))
 STOCK_SAMPLE = int(os.environ.get("BENCH_STOCK_SAMPLE", "200"))
+OLD_ROOT = os.environ.get("BENCH_OLD_ROOT", "")
 CURVE = (10, 100, 500, 1000)  # onboarding time of the Nth point (median of the 10 up to it)
 
 
@@ -46,12 +52,23 @@ def stock_on_sample(sample: list[str], case: str, **env: str) -> tuple[float, fl
     return wall, loop, loop / len(sample)
 
 
+def manage_at(root: str, *args: str, **env: str) -> float:
+    """manage.py of the release at `root`, in a fresh process; its wall time."""
+    full_env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([root, os.path.join(root, "platform")])}
+    LOGS.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(LOGS / f"old-{'-'.join(args)}-{'-'.join(env.values()) or 'current'}.log", "w") as out:
+        subprocess.run([sys.executable, os.path.join(root, "manage.py"), *args], env=full_env, cwd=root,
+                       check=True, stdout=out, stderr=subprocess.STDOUT)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     setup_django()
     from django.core.management import call_command
     from django.db import connection
 
-    from tenants.models import ServicePoint
+    from tenants.models import SchemaTemplate, ServicePoint
     from tenants.onboarding import PointSpec, onboard_point
 
     print(f"machine: {machine()}; points: {POINTS}; load average at start: {load_average()}", flush=True)
@@ -91,24 +108,37 @@ def main() -> None:
         labels[key] = (f"extrapolated: {len(sample)} points measured, {wall:.1f} s "
                        f"({per_point * 1000:.0f} ms/point + {wall - loop:.1f} s start-up and public)")
 
-    def ours(case: str, **env: str) -> None:
+    def ours(case: str, upgrade: bool = False, **env: str) -> None:
+        if OLD_ROOT:
+            kept = list(SchemaTemplate.objects.values("fingerprint", "sql", "partial_indexes"))
+            key = f"{case}: previous deploy_points"
+            results[key] = manage_at(OLD_ROOT, "deploy_points", **env)
+            labels[key] = f"measured, every point, {OLD_ROOT} (load {load_average()})"
+            if upgrade:  # the upgrade again, from the same start: points, public and template put back
+                put_back(schemas)
+                SchemaTemplate.objects.all().delete()
+                SchemaTemplate.objects.bulk_create(SchemaTemplate(**row) for row in kept)
         key = f"{case}: yimen deploy_points"
         results[key] = manage("deploy_points", **env)
         labels[key] = f"measured, every point (load {load_average()})"
+
+    def put_back(names: list[str]) -> None:
+        """The points `names` (and public's record) one migration back, before the new field."""
+        with connection.cursor() as cursor:
+            for start in range(0, len(names), 100):
+                cursor.execute(";".join(
+                    f'ALTER TABLE "{schema}".benchapp_notice DROP COLUMN audience;'
+                    f"DELETE FROM \"{schema}\".django_migrations WHERE app = 'benchapp' "
+                    "AND name = '0002_notice_audience'" for schema in names[start:start + 100]))
+            cursor.execute("DELETE FROM public.django_migrations WHERE app = 'benchapp' "
+                           "AND name = '0002_notice_audience'")
 
     stock("nothing pending")
     ours("nothing pending")
 
     stock("new field", BENCH_MIGRATIONS="next")
-    # Put the points stock migrated (and public's record) back one migration,
-    # then the same upgrade our way, on every point.
-    with connection.cursor() as cursor:
-        for schema in sample:
-            cursor.execute(f'ALTER TABLE "{schema}".benchapp_notice DROP COLUMN audience')
-            cursor.execute(f"DELETE FROM \"{schema}\".django_migrations WHERE app = 'benchapp' "
-                           "AND name = '0002_notice_audience'")
-        cursor.execute("DELETE FROM public.django_migrations WHERE app = 'benchapp' AND name = '0002_notice_audience'")
-    ours("new field", BENCH_MIGRATIONS="next")
+    put_back(sample)  # then the same upgrade our way, on every point
+    ours("new field", upgrade=True, BENCH_MIGRATIONS="next")
     # A second no-op deploy on the upgraded network (template already current).
     ours("nothing pending after the upgrade", BENCH_MIGRATIONS="next")
 
@@ -129,10 +159,13 @@ def main() -> None:
         ratio = statistics.median(onboarding[POINTS - 10:POINTS]) / statistics.median(onboarding[:10])
         print(f"ratio onboarding, points {POINTS - 9}-{POINTS} / points 1-10 (medians): {ratio:.2f}x")
     for name, seconds in results.items():
-        print(f"{name:<48} {seconds:8.2f} s  ({seconds / POINTS * 1000:.1f} ms per point; {labels[name]})")
+        print(f"{name:<54} {seconds:8.2f} s  ({seconds / POINTS * 1000:.1f} ms per point; {labels[name]})")
     for case in ("nothing pending", "new field"):
         ratio = results[f"{case}: stock migrate_schemas"] / results[f"{case}: yimen deploy_points"]
         print(f"ratio {case} (stock / yimen): {ratio:.1f}x")
+        if OLD_ROOT:
+            ratio = results[f"{case}: previous deploy_points"] / results[f"{case}: yimen deploy_points"]
+            print(f"ratio {case} (previous / this deploy_points): {ratio:.2f}x")
     print(f"points with the new column after deploy_points: {migrated}/{POINTS}")
 
 

@@ -1,11 +1,12 @@
-"""Migrate the public schema, refresh the onboarding template, then bring every
-point up to date (skipping those with nothing pending, the rest in parallel)."""
+"""Migrate the public schema (when it lacks a migration), refresh the onboarding
+template, then bring every point up to date (skipping those with nothing
+pending, the rest in parallel)."""
 import time
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.deploy import deploy_points
+from tenants.deploy import deploy_points, public_pending
 from tenants.schema_template import ensure_template
 
 
@@ -21,8 +22,11 @@ class Command(BaseCommand):
         def say(line: str) -> None:
             self.stdout.write(f"[yimen {time.monotonic() - started:6.1f}s] {line}")
 
-        say("迁移公共 schema …")
-        call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        if public_pending():
+            say("迁移公共 schema …")
+            call_command("migrate_schemas", shared=True, interactive=False, verbosity=0)
+        else:
+            say("公共 schema 无待执行迁移，跳过。")
         say("检查服务点模板 …")
         ensure_template(stdout=self.stdout)
         report = deploy_points(processes=options["processes"], progress=say)
