@@ -13,7 +13,7 @@ STORAGES = {**STORAGES, "applicant_files": {  # noqa: F405
 # server, the API fuzzer) all come from loopback and would share one search
 # budget: they are exempt. tests/test_search_limits.py uses other addresses.
 SEARCH_RATE_EXEMPT = ["127.0.0.1", "::1"]
-# Tests roll documents back without the outbox: only tests/test_search_cache.py turns the
+# Tests change documents and points directly, not only through the outbox: only tests/test_search_cache.py turns the
 # result cache on (the analysis memo of search.analysis stays on everywhere).
 SEARCH_RESULT_CACHE_SECONDS = 0
 SEARCH_LOG_FLUSH_SECONDS = 0  # tests read the search log right after a search
