@@ -125,6 +125,13 @@ def test_facets_ignore_their_own_filter_and_keep_the_others(indexed, client_at):
         assert recount(lambda s=scope, **p: search(scope=s, **p), **filters) == [], (scope, filters)
 
 
+def test_the_document_lists_exactly_the_themes_the_api_accepts():
+    from standards import elements
+
+    theme = next(p for p in SCHEMA["paths"]["/api/search"]["get"]["parameters"] if p["name"] == "theme")
+    assert theme["schema"]["enum"] == list(elements.THEMES)
+
+
 def test_a_chosen_filter_that_leaves_nothing_stays_on_the_page_to_undo(indexed, client_at):
     client = client_at(indexed.county)
     _, body = get(client, "/api/search", q="登记", size=50)
