@@ -16,6 +16,13 @@ count and routing cost a search (search/README.md, "Shards and routing").
    total, facets): at point scope routed to the point's shard and not routed
    (every shard asked), at network scope on one shard (what routing by county
    gives: a county's documents on one shard) and on all shards.
+4. The request shape, old and new, on the one-shard index: a point's first
+   page before issue 16 was two requests (the page with its facets, then the
+   network's 本点不办理 check, with facets too); now one _msearch of both, the
+   check without facets. And a page with a department chosen: filters in the
+   query (old, the chosen facet shows only itself) against post_filter and a
+   filter aggregation per facet (new, disjunctive counts).
+   BENCH_ROUTING_SHAPE_ONLY=1 loads the one-shard index only and runs just this.
 
     BENCH_ROUTING_POINTS=1000 python3 infra/yimen.py bench bench_es_routing
 """
@@ -76,7 +83,7 @@ def load(es, name: str, shards: int, docs: list[dict], county_code: str) -> floa
             for doc in clone(docs, k, county_code):
                 yield {"_index": name, "_id": doc["doc_id"], "_routing": doc["schema_name"], "_source": doc}
 
-    helpers.bulk(es, actions(), chunk_size=2000, request_timeout=600)
+    helpers.bulk(es.options(request_timeout=600), actions(), chunk_size=2000)
     es.indices.refresh(index=name)
     took = time.perf_counter() - started
     return took
@@ -101,6 +108,102 @@ def latency(es, name: str, bodies: list[tuple[str | None, dict]], routed: bool) 
     walls.sort()
     return {"p50": statistics.median(walls), "p95": walls[int(0.95 * (len(walls) - 1))],
             "took_p50": statistics.median(tooks), "shards": sorted(shards), "n": len(walls)}
+
+
+def old_body(scope, params, query) -> dict:
+    """The search body before issue 16 (filters in the query, facets plain)."""
+    from search import analysis
+    from search.backends.base import RESULT_FIELDS
+    from search.backends.elastic import ElasticBackend
+
+    backend = ElasticBackend()
+    should = [{"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
+              for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES]
+    sub = {"aggs": {"n": {"cardinality": {"field": "code", "precision_threshold": 3000}}}} if scope.network else {}
+    aggs = {
+        "total": {"cardinality": {"field": "code", "precision_threshold": 3000}},
+        "theme": {"terms": {"field": "themes", "size": 100}, **sub},
+        "department": {"terms": {"field": "department", "size": 100}, **sub},
+        "target": {"terms": {"field": "targets", "size": 10}, **sub},
+        "online": {"terms": {"field": "online", "size": 10}, **sub},
+        "visits0": {"filter": {"term": {"visits": 0}}, **sub},
+        "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
+    }
+    body = {
+        "query": {"bool": {"filter": [backend._scope_filter(scope), *backend._facet_filters(params).values()],
+                           "should": should, "minimum_should_match": 1}},
+        "min_score": analysis.MIN_SCORE, "sort": [{"_score": "desc"}, {"code": "asc"}, {"doc_id": "asc"}],
+        "track_scores": True, "from": params.offset, "size": params.size, "_source": list(RESULT_FIELDS),
+        "aggs": aggs,
+    }
+    if scope.network:
+        body["collapse"] = {"field": "code"}
+    return body
+
+
+def timed_ms(fn, rounds: int) -> dict:
+    walls = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        walls.append((time.perf_counter() - started) * 1000)
+    walls.sort()
+    return {"p50": statistics.median(walls), "p95": walls[int(0.95 * (len(walls) - 1))], "n": len(walls)}
+
+
+def shape(es, name: str, county, queries: list[str]) -> None:
+    from search import analysis
+    from search.backends.elastic import ElasticBackend
+    from search.query import parse
+    from search.service import elsewhere_params, scope_for
+
+    backend = ElasticBackend()
+    vocab = analysis.current_vocabulary()
+    here = scope_for(county)
+    here.schema_name = "p0500"
+    network = scope_for(county, network=True)
+    analysed = [(parse({"q": q}), analysis.analyse_query(vocab, q)) for q in queries]
+    analysed = [(p, a) for p, a in analysed if not a.empty]
+    i = {"n": 0}
+
+    def next_query():
+        i["n"] += 1
+        return analysed[i["n"] % len(analysed)]
+
+    def old_first_page():
+        params, query = next_query()
+        es.search(index=name, routing=here.schema_name, **old_body(here, params, query))
+        es.search(index=name, **old_body(network, elsewhere_params(params), query))
+
+    def new_first_page():
+        params, query = next_query()
+        lines = []
+        for scope, asked, facets in ((here, params, True), (network, elsewhere_params(params), False)):
+            routing, body = backend._body(scope, asked, query, facets)
+            lines += [{"index": name, **({"routing": routing} if routing else {})}, body]
+        es.msearch(searches=lines)
+
+    department = "公安局"
+
+    def old_filtered():
+        params, query = next_query()
+        params.department = department
+        es.search(index=name, routing=here.schema_name, **old_body(here, params, query))
+
+    def new_filtered():
+        params, query = next_query()
+        params.department = department
+        routing, body = backend._body(here, params, query, True)
+        es.search(index=name, routing=routing, **body)
+
+    rounds = ROUNDS * len(analysed)
+    print(f"\nrequest shape ({name}, {len(analysed)} relevance queries × {ROUNDS}, one client):", flush=True)
+    for label, fn in (("first page, old: 2 requests", old_first_page), ("first page, new: 1 _msearch", new_first_page),
+                      ("department chosen, old", old_filtered), ("department chosen, new", new_filtered)):
+        timed_ms(fn, len(analysed))  # warm-up
+        f = timed_ms(fn, rounds)
+        print(f"  {label:<30} p50 {f['p50']:6.1f} ms  p95 {f['p95']:6.1f} ms  (n={f['n']}; "
+              f"load {os.getloadavg()[0]:.2f})", flush=True)
 
 
 def main() -> None:
@@ -136,6 +239,10 @@ def main() -> None:
                              for params in [parse({"q": q, "scope": scope})]
                              if not analysis.analyse_query(vocab, q).empty]
         layouts = {"one shard": 1, f"{SHARDS} shards": SHARDS}
+        if os.environ.get("BENCH_ROUTING_SHAPE_ONLY") == "1":
+            load(es, "routing-bench-1", 1, docs, county.county_code)
+            shape(es, "routing-bench-1", county, [q for q, _kind, _expected in RELEVANCE])
+            return
         print(f"\n{len(docs)} documents a point, {len(docs) * POINTS} in all", flush=True)
         for label, shards in layouts.items():
             name = f"routing-bench-{shards}"
@@ -157,6 +264,8 @@ def main() -> None:
                 print(f"  {what:<20} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
                       f"(node's took p50 {figures['took_p50']} ms; shards asked {figures['shards']}; "
                       f"n={figures['n']}; load {os.getloadavg()[0]:.2f})", flush=True)
+            if shards == 1:
+                shape(es, name, county, [q for q, _kind, _expected in RELEVANCE])
     finally:
         node.stop()
 
