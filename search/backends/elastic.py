@@ -126,7 +126,10 @@ class ElasticBackend:
             lines: list[dict] = []
             for routing, body in sent:
                 lines += [{"index": alias(), **({"routing": routing} if routing else {})}, body]
-            responses = call(client().msearch, searches=lines)["responses"]
+            # The budget the separate requests had together: a busy node is not
+            # declared down sooner for answering two searches in one request.
+            es = client().options(request_timeout=settings.SEARCH_ES_TIMEOUT * len(sent))
+            responses = call(es.msearch, searches=lines)["responses"]
             failed = [r["error"] for r in responses if "error" in r]
             if failed:
                 raise BackendUnavailable(f"Elasticsearch msearch: {str(failed[:2])[:300]}")
