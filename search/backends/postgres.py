@@ -12,7 +12,7 @@ disjunctive: each counts with every filter but its own.
 """
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, transaction
 
 from .. import analysis
 from ..query import SearchParams
@@ -102,7 +102,11 @@ class PostgresBackend:
             {facet_sql if facets else ""}
         """
         args = [*score_args, terms, *flag_args, analysis.MIN_SCORE, *where_args, params.size, params.offset]
-        with connection.cursor() as cursor:
+        # The term sets are few rows with long arrays: the planner reckons a sequential scan
+        # cheap, but testing `terms && query` on every row cost 74 ms at 250 points against
+        # 8 ms through the GIN index (EXPLAIN ANALYZE, search/README.md). Only for this statement.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(sql, args)
             rows = cursor.fetchall()
         hits: list[tuple[str, float]] = []

@@ -68,6 +68,8 @@ REUSE = os.environ.get("BENCH_SEARCH_REUSE") == "1"
 # "PG before" and "ES before", on the same network and index, in the same run.
 BASELINE = os.environ.get("BENCH_SEARCH_BASELINE")
 WARMUP = os.environ.get("BENCH_SEARCH_WARMUP", "5s")
+# "postgres": no Elasticsearch node, index or load (when its reindex would not fit the time at hand).
+PG_ONLY = os.environ.get("BENCH_SEARCH_BACKENDS") == "postgres"
 COLD_SLICE = 9000  # queries a cold run may send before one repeats (more than 15 s × 500 req/s)
 
 LUA = """-- written by tests/bench/bench_search.py: cycle through the relevance set's queries (hot mix)
@@ -444,23 +446,27 @@ def main() -> None:
     relevances = {"Yimen PostgreSQL": relevance("Yimen PostgreSQL", yimen_ranker(county, "postgres")),
                   "stock Wagtail (db)": relevance("stock Wagtail (db)", stock_ranker(county))}
 
-    es = start_elasticsearch()
+    es = None if PG_ONLY else start_elasticsearch()
     servers: list[Server] = []
     try:
-        settings.ELASTICSEARCH_URL = es.url()
+        settings.ELASTICSEARCH_URL = None if es is None else es.url()
         backends.reset()
-        if REUSE:
-            es_time, es_result = 1.0, {"documents": 0}
+        if es is None:
+            es_time, es_result, es_docs = 1.0, {"documents": 0}, 0
         else:
-            es_time, es_result = timed(reindex, progress=progress_every(50))
-        client().indices.refresh(index=alias())
-        es_docs = client().count(index=alias())["count"]
-        print(f"  Elasticsearch (PostgreSQL documents rebuilt as well): {es_result['documents']} documents in "
-              f"{es_time:.1f} s ({es_result['documents'] / es_time:.0f} documents/s); "
-              f"{alias()} holds {es_docs}", flush=True)
-        if es_docs != expected:
-            raise SystemExit(f"FAILED: Elasticsearch holds {es_docs} documents, expected {expected}")
-        relevances["Yimen Elasticsearch"] = relevance("Yimen Elasticsearch", yimen_ranker(county, "elasticsearch"))
+            if REUSE:
+                es_time, es_result = 1.0, {"documents": 0}
+            else:
+                es_time, es_result = timed(reindex, progress=progress_every(50))
+            client().indices.refresh(index=alias())
+            es_docs = client().count(index=alias())["count"]
+            print(f"  Elasticsearch (PostgreSQL documents rebuilt as well): {es_result['documents']} documents in "
+                  f"{es_time:.1f} s ({es_result['documents'] / es_time:.0f} documents/s); "
+                  f"{alias()} holds {es_docs}", flush=True)
+            if es_docs != expected:
+                raise SystemExit(f"FAILED: Elasticsearch holds {es_docs} documents, expected {expected}")
+            relevances["Yimen Elasticsearch"] = relevance("Yimen Elasticsearch",
+                                                          yimen_ranker(county, "elasticsearch"))
         settings.ELASTICSEARCH_URL = None
         backends.reset()
 
@@ -478,14 +484,17 @@ def main() -> None:
               f"{len(hot)} relevance queries cycled; cold mix: {COLD_SLICE} generated variants per run, none "
               f"repeated (tests/bench/search_cold.py), a fresh slice for every warm-up and run", flush=True)
         ways = [("PG", "Yimen PostgreSQL", "/api/search", {}, "postgres", ROOT),
-                ("ES", "Yimen Elasticsearch", "/api/search", {"ELASTICSEARCH_URL": es.url()}, "elasticsearch", ROOT),
                 ("stock", "stock Wagtail", "/bench/stock-search", {"BENCH_STOCK_SEARCH": "1"}, None, ROOT)]
+        if es is not None:
+            ways[1:1] = [("ES", "Yimen Elasticsearch", "/api/search", {"ELASTICSEARCH_URL": es.url()},
+                          "elasticsearch", ROOT)]
         if BASELINE:
             from pathlib import Path
 
-            ways[2:2] = [("PG-before", "PostgreSQL, before", "/api/search", {}, "postgres", Path(BASELINE)),
-                         ("ES-before", "Elasticsearch, before", "/api/search", {"ELASTICSEARCH_URL": es.url()},
-                          "elasticsearch", Path(BASELINE))]
+            ways[-1:-1] = [("PG-before", "PostgreSQL, before", "/api/search", {}, "postgres", Path(BASELINE))]
+            if es is not None:
+                ways[-1:-1] = [("ES-before", "Elasticsearch, before", "/api/search",
+                                {"ELASTICSEARCH_URL": es.url()}, "elasticsearch", Path(BASELINE))]
         results: dict[tuple[str, str, str], dict] = {}
         for key, label, endpoint, extra, backend, root in ways:
             server = Server(key.lower(), host, paths_for(endpoint, "point", hot[:1])[0], root=root, **extra)
@@ -528,7 +537,8 @@ def main() -> None:
     finally:
         for server in servers:
             server.stop()
-        es.stop()
+        if es is not None:
+            es.stop()
 
     # --- summary ---
     print(f"\n=== summary: catalogue search, {POINTS} points in one county network, {expected} documents ===")
@@ -556,7 +566,7 @@ def main() -> None:
     print(f"(stock Wagtail answers no result at all to {empty} of the {len(RELEVANCE)} queries, which keeps it cheap)")
     print(f"\nrelevance at scope=point on the county point ({len(RELEVANCE)} queries, tests/search_relevance.py):")
     print(table({name: relevances[name] for name in ("Yimen PostgreSQL", "Yimen Elasticsearch",
-                                                       "stock Wagtail (db)")}))
+                                                       "stock Wagtail (db)") if name in relevances}))
     print(f"\nwhole run: {time.perf_counter() - run_started:.0f} s")
 
 
