@@ -12,6 +12,10 @@ its figure for the whole network is extrapolated (start-up and public schema
 as measured, plus the sample's per-point time × the number of points) and
 labelled so; BENCH_STOCK_SAMPLE=0 runs it on every point.
 
+BENCH_EXISTING=1 skips onboarding and measures the upgrades on the points a
+kept database already holds (run this module directly against it; the runner
+always starts from an empty database).
+
 BENCH_OLD_ROOT (optional): a copy of an earlier release, e.g.
 `git archive <commit> | tar -x -C /tmp/yimen-old`; its `deploy_points` is timed
 on the same network just before this one's (the template put back in between,
@@ -31,6 +35,7 @@ from tests.bench.common import LOGS, ROOT, machine, manage, setup_django, summar
 POINTS = int(os.environ.get("BENCH_POINTS", "1000"))
 STOCK_SAMPLE = int(os.environ.get("BENCH_STOCK_SAMPLE", "200"))
 OLD_ROOT = os.environ.get("BENCH_OLD_ROOT", "")
+EXISTING = os.environ.get("BENCH_EXISTING") == "1"
 CURVE = (10, 100, 500, 1000)  # onboarding time of the Nth point (median of the 10 up to it)
 
 
@@ -63,18 +68,14 @@ def manage_at(root: str, *args: str, **env: str) -> float:
     return time.perf_counter() - started
 
 
-def main() -> None:
-    setup_django()
+def onboard_network(onboarding: list[float]) -> None:
+    """A county, its townships and villages up to POINTS points, timing each onboarding."""
     from django.core.management import call_command
-    from django.db import connection
 
-    from tenants.models import SchemaTemplate, ServicePoint
     from tenants.onboarding import PointSpec, onboard_point
 
-    print(f"machine: {machine()}; points: {POINTS}; load average at start: {load_average()}", flush=True)
     call_command("deploy_points", verbosity=0)
     towns = (POINTS - 2) // 100 + 1
-    onboarding: list[float] = []  # seconds of the nth point, n = index + 1
     onboarding.append(timed(onboard_point, PointSpec(
         name="基准县", slug="mig-county", tier="county", region_code="710001000000"))[0])
     for t in range(towns):
@@ -89,6 +90,22 @@ def main() -> None:
         if len(onboarding) % 100 == 0:
             print(f"  onboarded {len(onboarding)}/{POINTS} (last 100: median "
                   f"{statistics.median(onboarding[-100:]):.3f} s; load {load_average()})", flush=True)
+
+
+def main() -> None:
+    setup_django()
+    from django.db import connection
+
+    from tenants.models import SchemaTemplate, ServicePoint
+
+    global POINTS
+    print(f"machine: {machine()}; load average at start: {load_average()}", flush=True)
+    onboarding: list[float] = []  # seconds of the nth point, n = index + 1
+    if EXISTING:
+        POINTS = ServicePoint.objects.real().count()
+    else:
+        onboard_network(onboarding)
+    print(f"points: {POINTS}; load average before the upgrades: {load_average()}", flush=True)
     schemas = list(ServicePoint.objects.real().order_by("pk").values_list("schema_name", flat=True))
     assert len(schemas) == POINTS
     step = max(1, POINTS // STOCK_SAMPLE) if 0 < STOCK_SAMPLE < POINTS else 1
@@ -149,13 +166,14 @@ def main() -> None:
 
     print(f"\nmachine: {machine()}; points: {POINTS}; load average at end: {load_average()}")
     print("onboarding time of the nth point (median of the 10 points up to it):")
-    for n in CURVE:
+    for n in CURVE if onboarding else ():
         if n <= POINTS:
             around = statistics.median(onboarding[max(0, n - 10):n])
             print(f"  point {n:>5}: {onboarding[n - 1]:.3f} s (median {around:.3f} s)")
-    print(f"onboarding, first 100 points: {summary(onboarding[:100])}")
-    print(f"onboarding, last 100 points:  {summary(onboarding[-100:])}")
-    if POINTS >= 20:
+    if onboarding:
+        print(f"onboarding, first 100 points: {summary(onboarding[:100])}")
+        print(f"onboarding, last 100 points:  {summary(onboarding[-100:])}")
+    if len(onboarding) >= 20:
         ratio = statistics.median(onboarding[POINTS - 10:POINTS]) / statistics.median(onboarding[:10])
         print(f"ratio onboarding, points {POINTS - 9}-{POINTS} / points 1-10 (medians): {ratio:.2f}x")
     for name, seconds in results.items():
