@@ -26,6 +26,15 @@ backend, point by point), in the same run.
    nothing for most of the everyday, pinyin and typo queries, which also keeps
    its requests cheap: compare speed together with relevance.
 
+Two query mixes for each: hot (the relevance queries cycled) and cold
+(tests/bench/search_cold.py: generated variants — typos, pinyin, initials,
+traditional characters, homophones, everyday phrasings — a fresh slice of
+9,000 for every warm-up and run, so no query repeats and no cache answers).
+The cold figures are the ones that count. BENCH_SEARCH_BASELINE=<checkout>
+also measures another checkout's code on the same network ("before");
+BENCH_SEARCH_REUSE=1 with tests/bench/run_search_kept.py measures again
+without building; BENCH_SEARCH_BACKENDS=postgres leaves Elasticsearch out.
+
     BENCH_SEARCH_POINTS=100 python3 infra/yimen.py bench bench_search
 """
 from __future__ import annotations
