@@ -24,6 +24,9 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished
 
+from powers import hooks as powers_hooks
+from tenants import hooks as tenant_hooks
+from tenants.models import ServicePoint
 from tenants.scope import current_point
 
 from . import page_cache
@@ -52,10 +55,6 @@ def grant_changed(sender, grant, **kwargs):
 
 
 def connect():
-    from powers import hooks as powers_hooks
-    from tenants import hooks as tenant_hooks
-    from tenants.models import ServicePoint
-
     page_published.connect(page_changed, dispatch_uid="yimen-page-cache-published")
     page_unpublished.connect(page_changed, dispatch_uid="yimen-page-cache-unpublished")
     post_delete.connect(page_changed, sender=ItemGuidePage, dispatch_uid="yimen-page-cache-guide-deleted")
