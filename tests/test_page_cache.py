@@ -17,6 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import tenant_context
 from stdnum.cn import uscc
 
+from tests.test_propagation import _new_version  # draft, review, publish by two central admins
+
 ALL_TIERS = ["county", "township", "village", "park"]
 _serial = itertools.count(30_000_000)
 
@@ -115,18 +117,6 @@ def test_publish_and_unpublish_show_at_once(network, make_item, client_at):
         page = ItemGuidePage.objects.get(code=version.code)
         page.save_revision().publish()
     assert "综合窗口 9 号" in stored(village, path)
-
-
-def _new_version(version, network, **changes):
-    """Draft, review by one central admin, publish by another (propagation runs on Celery)."""
-    from standards import services
-
-    author = network.user(f"pc-author{version.pk}", network.county, "central_admin")
-    reviewer = network.user(f"pc-reviewer{version.pk}", network.county, "central_admin")
-    draft = services.start_draft(version.item, author, note="测试修订")
-    services.update_draft(draft, {**draft.content, **changes}, author)
-    services.submit_for_review(draft, author)
-    return services.publish(draft, reviewer)
 
 
 def test_a_propagated_version_shows_at_once(network, make_item, client_at, celery_worker):

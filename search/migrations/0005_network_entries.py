@@ -20,6 +20,22 @@ KEY = "county_code, code, terms_key, department, themes, targets, visits, online
 MATCH = " AND ".join(f"e.{c} = g.{c}" for c in KEY.split(", "))
 MATCH_DOC = " AND ".join(f"d.{c} = e.{c}" for c in KEY.split(", "))
 
+# The three steps the triggers are made of (an update is a removal and an addition).
+ADD = f"""    INSERT INTO search_networkentry AS e ({KEY}, doc_id, n)
+    SELECT {KEY}, min(doc_id), count(*) FROM added GROUP BY {KEY}
+    ORDER BY {KEY}  -- one lock order for concurrent writers
+    ON CONFLICT ON CONSTRAINT search_networkentry_group
+    DO UPDATE SET n = e.n + EXCLUDED.n, doc_id = least(e.doc_id, EXCLUDED.doc_id);
+"""
+SUBTRACT = f"""    UPDATE search_networkentry e SET n = e.n - g.n
+    FROM (SELECT {KEY}, count(*) AS n FROM removed GROUP BY {KEY}) g WHERE {MATCH};
+"""
+# A group whose representative was removed: the smallest doc_id left.
+REPICK = f"""    UPDATE search_networkentry e SET doc_id = (
+        SELECT min(d.doc_id) FROM search_searchdocument d WHERE {MATCH_DOC})
+    WHERE e.doc_id IN (SELECT doc_id FROM removed);
+"""
+
 FORWARD = f"""
 CREATE TABLE search_networkentry (
     county_code varchar(6) NOT NULL,
@@ -39,40 +55,19 @@ CREATE INDEX search_networkentry_doc ON search_networkentry (doc_id);
 
 CREATE FUNCTION search_networkentry_add() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO search_networkentry AS e ({KEY}, doc_id, n)
-    SELECT {KEY}, min(doc_id), count(*) FROM added GROUP BY {KEY}
-    ORDER BY {KEY}  -- one lock order for concurrent writers
-    ON CONFLICT ON CONSTRAINT search_networkentry_group
-    DO UPDATE SET n = e.n + EXCLUDED.n, doc_id = least(e.doc_id, EXCLUDED.doc_id);
-    RETURN NULL;
+{ADD}    RETURN NULL;
 END $$;
 
 CREATE FUNCTION search_networkentry_remove() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE search_networkentry e SET n = e.n - g.n
-    FROM (SELECT {KEY}, count(*) AS n FROM removed GROUP BY {KEY}) g WHERE {MATCH};
-    DELETE FROM search_networkentry WHERE n <= 0;
-    -- A group whose representative was removed: the smallest doc_id left.
-    UPDATE search_networkentry e SET doc_id = (
-        SELECT min(d.doc_id) FROM search_searchdocument d WHERE {MATCH_DOC})
-    WHERE e.doc_id IN (SELECT doc_id FROM removed);
-    RETURN NULL;
+{SUBTRACT}    DELETE FROM search_networkentry WHERE n <= 0;
+{REPICK}    RETURN NULL;
 END $$;
 
 CREATE FUNCTION search_networkentry_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE search_networkentry e SET n = e.n - g.n
-    FROM (SELECT {KEY}, count(*) AS n FROM removed GROUP BY {KEY}) g WHERE {MATCH};
-    INSERT INTO search_networkentry AS e ({KEY}, doc_id, n)
-    SELECT {KEY}, min(doc_id), count(*) FROM added GROUP BY {KEY}
-    ORDER BY {KEY}
-    ON CONFLICT ON CONSTRAINT search_networkentry_group
-    DO UPDATE SET n = e.n + EXCLUDED.n, doc_id = least(e.doc_id, EXCLUDED.doc_id);
-    DELETE FROM search_networkentry WHERE n <= 0;
-    UPDATE search_networkentry e SET doc_id = (
-        SELECT min(d.doc_id) FROM search_searchdocument d WHERE {MATCH_DOC})
-    WHERE e.doc_id IN (SELECT doc_id FROM removed);
-    RETURN NULL;
+{SUBTRACT}{ADD}    DELETE FROM search_networkentry WHERE n <= 0;
+{REPICK}    RETURN NULL;
 END $$;
 
 CREATE TRIGGER search_networkentry_on_insert AFTER INSERT ON search_searchdocument
