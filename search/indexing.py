@@ -137,6 +137,8 @@ def _send_to_elastic(point: ServicePoint) -> int:
     gone = codes - {doc["code"] for doc in docs}
     try:
         backends.elastic.write(docs, [(documents.doc_id(point, code), point.schema_name) for code in gone])
+        # What searches read (search/backends/elastic_entries.py): the county's entries of these codes.
+        backends.elastic.write_entries(point.county_code, codes)
     except BackendUnavailable as exc:
         IndexChange.objects.filter(pk__in=[pk for pk, _ in pending]).update(attempts=F("attempts") + 1)
         log.warning("search: Elasticsearch did not take %s changes of %s, will retry (%s)",
@@ -184,6 +186,7 @@ def forget_point(point: ServicePoint) -> None:
     if backends.elastic_enabled():
         try:
             backends.elastic.delete_point(point.schema_name)
+            backends.elastic.write_entries(point.county_code)  # the point leaves every entry of its county
         except BackendUnavailable:
             log.warning("search: Elasticsearch did not drop the documents of %s; run reindex", point.slug)
 

@@ -37,7 +37,7 @@ UrlFor = Callable[[str, str], str]  # (point slug, path) → absolute URL on the
 
 def scope_for(point: ServicePoint, network: bool = False) -> Scope:
     return Scope(point_id=point.pk, schema_name=point.schema_name, county_code=point.county_code,
-                 network=network)
+                 network=network, point_slug=point.slug)
 
 
 def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, float | None]:

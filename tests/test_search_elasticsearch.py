@@ -297,3 +297,79 @@ def test_reindex_swaps_the_alias_and_searches_never_come_back_empty(es):
     assert answers and not failures and set(answers) == {"elasticsearch"}
     assert any("别名" in line for line in lines) and any(line.startswith("[") for line in lines)
     assert client().count(index=alias())["count"] == SearchDocument.objects.count()
+
+
+def _entries_match_documents(county_code: str) -> bool:
+    """The node's network entries of the county are exactly those its documents in
+    PostgreSQL make (search/backends/elastic_entries.py): the same groups, fields
+    and lists of points."""
+    from search.backends import elastic_entries
+
+    admin_client().indices.refresh(index=elastic_entries.alias())
+    found = admin_client().search(index=elastic_entries.alias(), routing=county_code, size=10_000,
+                                  query={"term": {"county_code": county_code}}, docvalue_fields=["points"])
+    in_es = {hit["_id"]: (hit["_source"], sorted(hit.get("fields", {}).get("points", [])))
+             for hit in found["hits"]["hits"]}
+    hidden = {"_id", *elastic_entries.MAPPINGS["_source"]["excludes"]}  # not kept in _source
+    expected = {entry["_id"]: ({k: v for k, v in entry.items() if k not in hidden}, entry["points"])
+                for entry in elastic_entries.compose(county_code)}
+    return in_es == expected
+
+
+def test_network_entries_follow_publish_rename_drop_and_adoption(es):
+    """What both scopes of an Elasticsearch search read follows every change a
+    citizen would notice: an item unpublished at a point is gone from that point
+    and still found in the network; dropped by every point offering it, it is gone
+    from the network too; adopted again, back; a renamed guide shows its name."""
+    from cms import adoption
+
+    code = "YM-MZJ-JF-001"  # 最低生活保障审核确认: villages and townships offer it
+
+    def codes(point, scope="point"):
+        answer = service.search(point, parse({"q": "低保", "scope": scope, "size": "50"}), lambda s, p: p, log=False)
+        assert answer["backend"] == "elasticsearch"
+        return [r["code"] for r in answer["results"]]
+
+    def settled():
+        _wait(lambda: not IndexChange.objects.filter(point__in=es.points()).exists(), what="the outbox")
+        _wait(lambda: _entries_match_documents(es.county.county_code), seconds=30, what="the entries")
+
+    offering = [p for p in es.points() if SearchDocument.objects.filter(point=p, code=code).exists()]
+    assert es.other_village in offering and len(offering) >= 3
+    settled()
+    assert code in codes(es.other_village) and code in codes(es.county, "network")
+
+    with tenant_context(es.other_village):
+        from cms.models import ItemGuidePage
+
+        ItemGuidePage.objects.get(code=code).unpublish()
+    es.index()
+    settled()
+    assert code not in codes(es.other_village)
+    assert code in codes(es.county, "network")  # the others still offer it
+
+    with tenant_context(es.other_village):
+        ItemGuidePage.objects.get(code=code).save_revision().publish()
+    _rename(es.other_township, code, "低保金申领（本镇）")
+    es.index()
+    settled()
+    assert code in codes(es.other_village)
+    answer = service.search(es.other_township, parse({"q": "低保金申领"}), lambda s, p: p, log=False)
+    assert answer["results"][0]["name"] == "低保金申领（本镇）"
+
+    for point in offering:
+        with tenant_context(point):
+            adoption.drop(point, [code])
+    es.index()
+    settled()
+    assert code not in codes(es.county, "network")
+    assert code not in codes(es.other_township)
+
+    for point in offering:
+        with tenant_context(point):
+            adoption.adopt(point, adoption.adoptable_versions(point).filter(item__code=code))
+    es.index()
+    settled()
+    assert code in codes(es.county, "network") and code in codes(es.other_township)
+    answer = service.search(es.county, parse({"q": "申请低保"}), lambda s, p: p, log=False)
+    assert [e["code"] for e in answer["elsewhere"]][:1] == [code]  # 本点不办理, from the entries

@@ -35,6 +35,7 @@ class Scope:
     schema_name: str
     county_code: str
     network: bool
+    point_slug: str = ""  # the point's, for hits at point scope that are not its own documents' rows
 
 
 def facet_list(counts: dict[str, dict[str, int]], selected: dict | None = None) -> dict[str, list[dict]]:

@@ -1,5 +1,8 @@
-"""The Elasticsearch backend: one index for the whole network behind an alias,
-documents routed by the point's schema, ids "<schema>:<code>".
+"""The Elasticsearch backend: one index of documents for the whole network
+behind an alias (documents routed by the point's schema, ids
+"<schema>:<code>"), and one index of network entries behind a second alias
+(search/backends/elastic_entries.py: a county's documents grouped where they
+answer alike, routed by county), which both scopes of a search read.
 
 Only core field types and queries are used (keyword, integer, geo_point,
 constant_score, collapse, cardinality), because the integration-test
@@ -15,10 +18,12 @@ from functools import cache
 from typing import Any, cast
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from .. import analysis
 from ..query import SearchParams
+from . import elastic_entries as entries
 from .base import FACETS, RESULT_FIELDS, Answer, BackendUnavailable, Hit, Scope, facet_list
 
 log = logging.getLogger(__name__)
@@ -91,9 +96,10 @@ class ElasticBackend:
     # --- reading -----------------------------------------------------------------
 
     def _scope_filter(self, scope: Scope) -> dict:
+        """On the entries: the county's, or those listing the point (schema names are unique in the cell)."""
         if scope.network:
             return {"term": {"county_code": scope.county_code}}
-        return {"term": {"schema_name": scope.schema_name}}
+        return {"term": {"points": scope.schema_name}}
 
     def _facet_filters(self, params: SearchParams) -> dict[str, dict]:
         """One clause per chosen filter, by facet name."""
@@ -114,18 +120,18 @@ class ElasticBackend:
     def search_many(self, asks: list[tuple[Scope, SearchParams, analysis.AnalysedQuery, bool]]) -> list[Answer]:
         """Several searches in ONE request: the body of each holds its query, its
         page, its total and its facets; two or more go as one _msearch (a point's
-        page and the network's 本点不办理 check cannot share a body: one is routed
-        to the point's shard and paged, the other collapsed across the county)."""
+        page and the network's 本点不办理 check cannot share a body: the check is
+        collapsed by code, the page is not)."""
         bodies = [None if query.empty else self._body(scope, params, query, facets)
                   for scope, params, query, facets in asks]
         sent = [b for b in bodies if b is not None]
         if len(sent) == 1:
             routing, body = sent[0]
-            found = [call(client().search, index=alias(), routing=routing, **body)]
+            found = [call(client().search, index=entries.alias(), routing=routing, **body)]
         elif sent:
             lines: list[dict] = []
             for routing, body in sent:
-                lines += [{"index": alias(), **({"routing": routing} if routing else {})}, body]
+                lines += [{"index": entries.alias(), "routing": routing}, body]
             # The budget the separate requests had together: a busy node is not
             # declared down sooner for answering two searches in one request.
             es = client().options(request_timeout=settings.SEARCH_ES_TIMEOUT * len(sent))
@@ -145,7 +151,7 @@ class ElasticBackend:
         return answers
 
     def _body(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
-              facets: bool) -> tuple[str | None, dict]:
+              facets: bool) -> tuple[str, dict]:
         should = [
             {"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
             for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES
@@ -156,8 +162,8 @@ class ElasticBackend:
             # Disjunctive facets: a facet counts with every chosen filter but its own.
             return {"bool": {"filter": [c for name, c in chosen.items() if name != leave_out]}}
 
-        # Facets count items. A point holds one document per item, so there the
-        # document count is the item count; across a network, distinct codes
+        # Facets count items. A point is listed by one entry per item, so there the
+        # entry count is the item count; across a network, distinct codes
         # (exact far beyond a catalogue's few hundred items at this threshold).
         distinct = {"cardinality": {"field": "code", "precision_threshold": 3000}}
         sub = {"aggs": {"n": distinct}} if scope.network else {}
@@ -189,7 +195,8 @@ class ElasticBackend:
             body["post_filter"] = keep(None)
         if scope.network:
             body["collapse"] = {"field": "code"}
-        return (None if scope.network else scope.schema_name), body
+        # Every entry of a county is on the shard its code routes to.
+        return scope.county_code, body
 
     def _answer(self, scope: Scope, params: SearchParams, found: dict) -> Answer:
         aggregations = found["aggregations"]
@@ -201,9 +208,19 @@ class ElasticBackend:
                   for name in FACETS if name != "visits" and name in aggregations}
         if "visits" in aggregations:
             counts["visits"] = {v: count(aggregations["visits"][v]) for v in ("0", "1")}
-        hits = [Hit(float(h["_score"]), h["_source"]) for h in found["hits"]["hits"]]
+        hits = [Hit(float(h["_score"]), self._shown(scope, h["_source"])) for h in found["hits"]["hits"]]
         return Answer(total=int(aggregations["total"]["n"]["value"]), hits=hits,
                       facets=facet_list(counts, params.filters()))
+
+    @staticmethod
+    def _shown(scope: Scope, source: dict) -> dict:
+        """A hit as the document it stands for: at point scope the point's own (an
+        entry keeps the smallest doc_id of its group, which a network search shows)."""
+        doc = {field: source[field] for field in RESULT_FIELDS}
+        if not scope.network:
+            doc["doc_id"] = f"{scope.schema_name}:{source['code']}"
+            doc["point_slug"] = scope.point_slug
+        return doc
 
     def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
         if not prefix:
@@ -227,42 +244,69 @@ class ElasticBackend:
 
     # --- writing -----------------------------------------------------------------
 
-    def write_indexes(self) -> list[str]:
-        """The physical indexes that take writes now (two while reindexing)."""
+    def write_indexes(self, name: str | None = None) -> list[str]:
+        """The physical indexes behind alias `name` (default: the documents') that
+        take writes now (two while reindexing)."""
         from ..models import ElasticIndexState
 
-        state = ElasticIndexState.objects.filter(alias=alias()).first()
+        name = name or alias()
+        state = ElasticIndexState.objects.filter(alias=name).first()
         if state is None or not state.write_indexes:
-            return [self.ensure_index()]
+            return [self.ensure_index(name)]
         return list(state.write_indexes)
 
-    def current_indexes(self) -> list[str]:
+    def current_indexes(self, name: str | None = None) -> list[str]:
         """The indexes behind the alias (none yet on a new cluster)."""
         es = admin_client()
-        if not call(es.indices.exists_alias, name=alias()):
+        if not call(es.indices.exists_alias, name=name or alias()):
             return []
-        return sorted(call(es.indices.get_alias, name=alias()))
+        return sorted(call(es.indices.get_alias, name=name or alias()))
 
-    def ensure_index(self) -> str:
+    def ensure_index(self, name: str | None = None) -> str:
         """The index behind the alias, created (with the alias) on first use."""
         from ..models import ElasticIndexState
 
-        existing = self.current_indexes()
-        if existing:
-            index = existing[-1]
-        else:
-            index = self.create_index()
-            call(admin_client().indices.update_aliases, actions=[{"add": {"index": index, "alias": alias()}}])
-        ElasticIndexState.objects.update_or_create(alias=alias(), defaults={"write_indexes": [index]})
+        name = name or alias()
+        with transaction.atomic():
+            if name == entries.alias():
+                # Made once, and whole: the entries of every county before the alias points to it
+                # (an empty one would answer searches with nothing; the first outbox task after
+                # an upgrade makes it, or `reindex --entries` beforehand).
+                entries.lock_creation()
+            existing = self.current_indexes(name)
+            if existing:
+                index = existing[-1]
+            else:
+                index = self.create_index(name)
+                if name == entries.alias():
+                    self._fill_entries(index)
+                call(admin_client().indices.update_aliases, actions=[{"add": {"index": index, "alias": name}}])
+            ElasticIndexState.objects.update_or_create(alias=name, defaults={"write_indexes": [index]})
         return index
 
-    def create_index(self) -> str:
-        name = f"{alias()}-{timezone.now():%Y%m%d%H%M%S%f}"
-        call(admin_client().indices.create, index=name, mappings=MAPPINGS, settings={
-            "number_of_shards": settings.SEARCH_ES_SHARDS, "number_of_replicas": settings.SEARCH_ES_REPLICAS,
+    def _fill_entries(self, index: str) -> None:
+        from elasticsearch import helpers
+
+        for county in entries.counties():
+            actions = entries.actions(index, county, entries.compose(county), set())
+            try:
+                helpers.bulk(admin_client(), actions, refresh=False)
+            except Exception as exc:
+                raise _unavailable(exc) from exc
+
+    def create_index(self, name: str | None = None) -> str:
+        name = name or alias()
+        index = f"{name}-{timezone.now():%Y%m%d%H%M%S%f}"
+        if name == entries.alias():
+            # A county's entries are a few hundred, a province's tens of thousands: one shard.
+            mappings, shards = entries.MAPPINGS, 1
+        else:
+            mappings, shards = MAPPINGS, settings.SEARCH_ES_SHARDS
+        call(admin_client().indices.create, index=index, mappings=mappings, settings={
+            "number_of_shards": shards, "number_of_replicas": settings.SEARCH_ES_REPLICAS,
             "refresh_interval": "1s",
         })
-        return name
+        return index
 
     def write(self, docs: list[dict], deleted: list[tuple[str, str]], indexes: list[str] | None = None,
               refresh: bool | None = None) -> None:
@@ -296,3 +340,30 @@ class ElasticBackend:
         for index in self.write_indexes():
             call(admin_client().delete_by_query, index=index, routing=schema_name,
                   query={"term": {"schema_name": schema_name}}, refresh=True, conflicts="proceed")
+
+    def write_entries(self, county_code: str, codes=None, indexes: list[str] | None = None,
+                      refresh: bool | None = None) -> int:
+        """The county's entries of these codes (or all) composed again from
+        PostgreSQL's documents and written; entries no document stands for any
+        more deleted. Under the county's entry lock until the transaction ends
+        (search/backends/elastic_entries.py says why). Returns how many written."""
+        from elasticsearch import helpers
+
+        with transaction.atomic():  # the lock lasts until the outermost transaction ends
+            entries.lock_county(county_code)
+            current = entries.compose(county_code, codes)
+            ids = {entry["_id"] for entry in current}
+            actions: list[dict] = []
+            for index in indexes or self.write_indexes(entries.alias()):
+                stale = call(entries.existing_ids, admin_client(), index, county_code, codes) - ids
+                actions += entries.actions(index, county_code, current, stale)
+            if not actions:
+                return 0
+            wait = settings.SEARCH_ES_REFRESH if refresh is None else refresh
+            try:
+                _ok, reported = helpers.bulk(admin_client(), actions, refresh="wait_for" if wait else False,
+                                             raise_on_error=False, raise_on_exception=True)
+            except Exception as exc:  # connection errors arrive wrapped in several ways
+                raise _unavailable(exc) from exc
+            entries.check(cast(list[dict[str, Any]], reported))
+            return len(current)

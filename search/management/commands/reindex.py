@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from search.backends.base import BackendUnavailable
-from search.reindexing import reindex
+from search.reindexing import reindex, reindex_entries
 from tenants.models import ServicePoint
 
 
@@ -14,9 +14,22 @@ class Command(BaseCommand):
 
         parser.add_argument("--if-empty", action="store_true",
                             help="只在还没有任何搜索文档时重建（演示和首次升级用）")
+        parser.add_argument("--entries", action="store_true",
+                            help="只由现有文档重建 Elasticsearch 的网络条目索引（几秒；升级后用）")
 
-    def handle(self, *args, slugs, if_empty=False, **options):
+    def handle(self, *args, slugs, if_empty=False, entries=False, **options):
+        from search import backends
         from search.models import SearchDocument
+
+        if entries:
+            if not backends.elastic_enabled():
+                raise CommandError("没有配置 Elasticsearch（ELASTICSEARCH_URL）。")
+            try:
+                result = reindex_entries(progress=lambda line: self.stdout.write(line))
+            except BackendUnavailable as exc:
+                raise CommandError(f"Elasticsearch 不可用，旧索引保持不变：{exc}") from exc
+            self.stdout.write(self.style.SUCCESS(f"完成：{result['entries']} 个网络条目"))
+            return
 
         if if_empty and SearchDocument.objects.exists():
             self.stdout.write("已有搜索文档，跳过重建。")
