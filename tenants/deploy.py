@@ -3,8 +3,9 @@
 Stock `migrate_schemas` loads the migration graph and checks every schema in
 turn (about 0.2 s per point even with nothing to do). Here:
 
-1. one query reads every schema's django_migrations; points with nothing
-   pending are skipped;
+1. one query asks every schema how many of the migrations on disk it has
+   recorded (a row per schema); points with nothing pending are skipped, the
+   others' django_migrations are read;
 2. points that lack the same migrations form a group; when those migrations
    are plain SQL (no RunPython), their SQL is generated once, exactly as
    `migrate` would run it, and replayed in each point's schema in one
@@ -22,11 +23,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection, connections, transaction
-from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
 
 from . import active_schema
-from .migration_state import Node, applied_by_schema, migrations_on_disk
+from .migration_sql import pending_sql
+from .migration_state import Node, applied_by_schema, migrations_on_disk, schemas_lacking
 from .models import ServicePoint
 
 
@@ -43,7 +43,7 @@ def pending_by_schema(schemas: list[str]) -> dict[str, frozenset[Node]]:
     """For each schema with something to do, the migrations it lacks."""
     every = migrations_on_disk()
     return {schema: frozenset(every - done)
-            for schema, done in applied_by_schema(schemas).items() if every - done}
+            for schema, done in applied_by_schema(schemas_lacking(schemas, every)).items() if every - done}
 
 
 def public_pending() -> frozenset[Node]:
@@ -60,43 +60,11 @@ def public_pending() -> frozenset[Node]:
     return frozenset(every - applied_by_schema(["public"])["public"]) if exists else frozenset(every)
 
 
-def _replayable_sql(schema: str) -> list[str] | None:
-    """The SQL that `migrate` would run in `schema`, or None if a step is Python."""
-    active_schema.switch_to(schema)
-    try:
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        if any(backwards for _, backwards in plan):
-            return None
-        for migration, _ in plan:
-            if not all(op.reduces_to_sql for op in migration.operations):
-                return None
-        statements = []
-        for migration, _ in plan:  # as `sqlmigrate` does, against the state before each one
-            state = executor.loader.project_state((migration.app_label, migration.name), at_end=False)
-            with connection.schema_editor(collect_sql=True, atomic=migration.atomic) as editor:
-                migration.apply(state, editor, collect_sql=True)
-            statements.extend(editor.collected_sql)
-    finally:
-        active_schema.switch_to_public()
-    now = timezone.now().isoformat()
-    recorded = [
-        f"INSERT INTO django_migrations (app, name, applied) VALUES "
-        f"({_literal(m.app_label)}, {_literal(m.name)}, {_literal(now)})"
-        for m, _ in plan
-    ]
-    return [s for s in statements if s.strip() and not s.lstrip().startswith("--")] + recorded
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _replay(schema: str, statements: list[str]) -> None:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(f'SET LOCAL search_path = "{schema}", public')
-            cursor.execute(";\n".join(statements))
+            cursor.execute("\n".join(statements))
     active_schema.switch_to_public()
 
 
@@ -132,7 +100,7 @@ def deploy_points(*, processes: int | None = None, schemas: Iterable[str] | None
         groups[missing].append(schema)
     fallback: list[str] = []
     for members in groups.values():
-        statements = _replayable_sql(members[0])
+        statements = pending_sql(members[0])
         if statements is None:
             fallback.extend(members)
             continue
