@@ -6,13 +6,17 @@ by every document with the same terms.
 A search is one statement: the term sets holding any query term come from the
 GIN index, each gets the score of search.analysis (query weight × document
 weight, summed) once, and joins the documents of the point or network; the
-same statement returns the page, the total and the facets, all counted as
-distinct items so that a network search counts each item once. Facets are
-disjunctive: each counts with every filter but its own.
+same statement returns the page with its documents' fields, the total and
+the facets, all counted as distinct items so that a network search counts each
+item once. Facets are disjunctive: each counts with every filter but its own.
+The asks of one search (a point's first page and its 本点不办理 network check)
+go in one statement too: one round trip to the database per search.
 """
 from __future__ import annotations
 
-from django.db import connection, transaction
+import json
+
+from django.db import connection
 
 from .. import analysis
 from ..query import SearchParams
@@ -57,79 +61,100 @@ def _keep(columns: dict[str, str], leave_out: str | None = None) -> str:
     return " AND ".join(kept) or "TRUE"
 
 
+# A hit's fields (base.RESULT_FIELDS) as one JSON value, read in the search statement itself.
+_DOC_JSON = "json_build_object(" + ", ".join(f"'{f}', d.{f}" for f in RESULT_FIELDS) + ")"
+
+
+def _facet_selects(flags: dict[str, str], n: int, matched: str) -> list[str]:
+    """Each facet's counts of distinct items, with every filter but its own."""
+    items = "count(DISTINCT code)"
+
+    def row(facet: str, value: str, count: str, rest: str) -> str:
+        return f"SELECT {n}, {facet}, {value}, {count}, NULL::bigint, NULL::json FROM {matched}{rest}"
+
+    return [
+        row("'theme'", "t", items, f", unnest(themes) t WHERE {_keep(flags, 'theme')} GROUP BY t"),
+        row("'department'", "department", items, f" WHERE {_keep(flags, 'department')} GROUP BY department"),
+        row("'target'", "t", items, f", unnest(targets) t WHERE {_keep(flags, 'target')} GROUP BY t"),
+        row("'visits'", "'0'", f"{items} FILTER (WHERE visits = 0)", f" WHERE {_keep(flags, 'visits')}"),
+        row("'visits'", "'1'", f"{items} FILTER (WHERE visits <= 1)", f" WHERE {_keep(flags, 'visits')}"),
+        row("'online'", "online", items, f" WHERE {_keep(flags, 'online')} GROUP BY online"),
+    ]
+
+
 class PostgresBackend:
     name = "postgres"
 
     def search_many(self, asks: list[tuple[Scope, SearchParams, analysis.AnalysedQuery, bool]]) -> list[Answer]:
-        return [self.search(*ask) for ask in asks]
+        """Every ask in one statement and one round trip: the point's page and the
+        本点不办理 network check of a first page, each with its documents' fields."""
+        live = [ask for ask in asks if not ask[2].empty]
+        found = iter(self._run(live) if live else [])
+        return [Answer(total=0, hits=[], facets=facet_list({}, params.filters())) if query.empty else next(found)
+                for _scope, params, query, _facets in asks]
 
     def search(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
                facets: bool = True) -> Answer:
-        if query.empty:
-            return Answer(total=0, hits=[], facets=facet_list({}, params.filters()))
-        terms = sorted(query.terms)
-        score_sql = " + ".join(["COALESCE((weights ->> %s)::int, 0) * %s"] * len(terms))
-        score_args = [value for term in terms for value in (term, query.terms[term])]
-        where, where_args = _scope_where(scope)
-        flags, flag_args = _flags(params)
-        flag_columns = "".join(f", {column}" for column in flags.values())
-        facet_sql = f"""
-            UNION ALL SELECT 'theme', t, count(DISTINCT code) FROM matched, unnest(themes) t
-                WHERE {_keep(flags, "theme")} GROUP BY t
-            UNION ALL SELECT 'department', department, count(DISTINCT code) FROM matched
-                WHERE {_keep(flags, "department")} GROUP BY department
-            UNION ALL SELECT 'target', t, count(DISTINCT code) FROM matched, unnest(targets) t
-                WHERE {_keep(flags, "target")} GROUP BY t
-            UNION ALL SELECT 'visits', '0', count(DISTINCT code) FILTER (WHERE visits = 0) FROM matched
-                WHERE {_keep(flags, "visits")}
-            UNION ALL SELECT 'visits', '1', count(DISTINCT code) FILTER (WHERE visits <= 1) FROM matched
-                WHERE {_keep(flags, "visits")}
-            UNION ALL SELECT 'online', online, count(DISTINCT code) FROM matched
-                WHERE {_keep(flags, "online")} GROUP BY online"""
-        sql = f"""
-            WITH sets AS MATERIALIZED (
-                SELECT key, ({score_sql}) AS score FROM {TERM_SETS} WHERE terms && %s::text[]
-            ), matched AS MATERIALIZED (
+        return self.search_many([(scope, params, query, facets)])[0]
+
+    def _run(self, asks) -> list[Answer]:
+        ctes: list[str] = []
+        selects: list[str] = []
+        args: list = []  # in the order of the placeholders: every CTE's before the selects (which have none)
+        sets_of: dict[tuple, str] = {}  # the same query's term sets are scored once
+        for n, (scope, params, query, facets) in enumerate(asks):
+            terms = sorted(query.terms)
+            key = tuple((term, query.terms[term]) for term in terms)
+            sets = sets_of.get(key)
+            if sets is None:
+                sets = sets_of[key] = f"sets{n}"
+                score_sql = " + ".join(["COALESCE((weights ->> %s)::int, 0) * %s"] * len(terms))
+                ctes.append(f"{sets} AS MATERIALIZED (SELECT key, ({score_sql}) AS score FROM {TERM_SETS}"
+                            f" WHERE terms && %s::text[])")
+                args += [*(value for term in terms for value in (term, query.terms[term])), terms]
+            where, where_args = _scope_where(scope)
+            flags, flag_args = _flags(params)
+            flag_columns = "".join(f", {column}" for column in flags.values())
+            matched, best, page = f"matched{n}", f"best{n}", f"page{n}"
+            ctes.append(f"""{matched} AS MATERIALIZED (
                 SELECT doc_id, code, themes, department, targets, visits, online, score{flag_columns}
-                FROM sets JOIN {NETWORK if scope.network else TABLE} ON terms_key = key
-                WHERE score >= %s AND {where}
-            ), best AS (
-                SELECT DISTINCT ON (code) doc_id, code, score FROM matched WHERE {_keep(flags)}
-                ORDER BY code, score DESC, doc_id
-            )
-            (SELECT 'hit', doc_id, score FROM best ORDER BY score DESC, code LIMIT %s OFFSET %s)
-            UNION ALL SELECT 'total', '', count(*) FROM best
-            {facet_sql if facets else ""}
-        """
-        args = [*score_args, terms, *flag_args, analysis.MIN_SCORE, *where_args, params.size, params.offset]
-        # The term sets are few rows with long arrays: the planner reckons a sequential scan
+                FROM {sets} JOIN {NETWORK if scope.network else TABLE} ON terms_key = key
+                WHERE score >= %s AND {where})""")
+            args += [*flag_args, analysis.MIN_SCORE, *where_args]
+            ctes.append(f"""{best} AS MATERIALIZED (
+                SELECT DISTINCT ON (code) doc_id, code, score FROM {matched} WHERE {_keep(flags)}
+                ORDER BY code, score DESC, doc_id)""")
+            ctes.append(f"""{page} AS (
+                SELECT doc_id, score, row_number() OVER (ORDER BY score DESC, code) AS rank FROM {best}
+                ORDER BY score DESC, code LIMIT %s OFFSET %s)""")
+            args += [params.size, params.offset]
+            selects.append(f"""SELECT {n}, 'hit', p.doc_id, p.score::bigint, p.rank, {_DOC_JSON}
+                FROM {page} p JOIN {TABLE} d ON d.doc_id = p.doc_id""")
+            selects.append(f"SELECT {n}, 'total', '', count(*), NULL::bigint, NULL::json FROM {best}")
+            if facets:
+                selects += _facet_selects(flags, n, matched)
+        sql = ("SET LOCAL enable_seqscan = off;\n"
+               f"WITH {', '.join(ctes)}\n" + "\nUNION ALL ".join(selects))
+        # The term sets are few rows with long arrays: the planner may reckon a sequential scan
         # cheap, but testing `terms && query` on every row cost 74 ms at 250 points against
-        # 8 ms through the GIN index (EXPLAIN ANALYZE, search/README.md). Only for this statement.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
+        # 8 ms through the GIN index (EXPLAIN ANALYZE, search/README.md). SET LOCAL in the same
+        # message as the search: both run in one implicit transaction (one round trip, no
+        # BEGIN/COMMIT of their own), and the setting ends with it.
+        with connection.cursor() as cursor:
             cursor.execute(sql, args)
             rows = cursor.fetchall()
-        hits: list[tuple[str, float]] = []
-        total = 0
-        counts: dict[str, dict[str, int]] = {}
-        for kind, value, number in rows:
+        found = [{"hits": [], "total": 0, "counts": {}} for _ in asks]
+        for n, kind, value, number, rank, doc in rows:
+            into = found[n]
             if kind == "hit":
-                hits.append((value, float(number)))
+                into["hits"].append((rank, Hit(float(number), json.loads(doc) if isinstance(doc, str) else doc)))
             elif kind == "total":
-                total = int(number)
+                into["total"] = int(number)
             else:
-                counts.setdefault(kind, {})[value] = int(number)
-        docs = self._docs([doc_id for doc_id, _ in hits])
-        return Answer(total=total, hits=[Hit(score, docs[doc_id]) for doc_id, score in hits if doc_id in docs],
-                      facets=facet_list(counts, params.filters()))
-
-    def _docs(self, doc_ids: list[str]) -> dict[str, dict]:
-        from ..models import SearchDocument
-
-        if not doc_ids:
-            return {}
-        return {row["doc_id"]: row for row in
-                SearchDocument.objects.filter(doc_id__in=doc_ids).values(*RESULT_FIELDS)}
+                into["counts"].setdefault(kind, {})[value] = int(number)
+        return [Answer(total=f["total"], hits=[hit for _, hit in sorted(f["hits"], key=lambda h: h[0])],
+                       facets=facet_list(f["counts"], params.filters()))
+                for f, (_scope, params, _query, _facets) in zip(found, asks, strict=True)]
 
     def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
         if not prefix:
