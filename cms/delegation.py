@@ -59,12 +59,16 @@ def _basis(grant: PowerGrant) -> dict:
     }
 
 
-def for_guide(request, point: ServicePoint | None, item_id: int, path: str) -> dict:
+def for_guide(request, point: ServicePoint | None, version: StandardItemVersion, path: str) -> dict:
     """The delegation facts a guide shows: `granted` at the park that holds a
-    grant of the item, `parks` (where the park's enterprises go) elsewhere."""
-    if point is None:
+    grant of the item, `parks` (where the park's enterprises go) elsewhere.
+
+    No query for a guide whose pinned version does not mark the item delegable
+    to parks (most items): routing reads no grant for a case of such a version
+    either (powers.lookup.grant_for_version), so the guide says what routing does."""
+    if point is None or not version.content.get("park_delegable"):
         return {"granted": [], "parks": []}
-    grants = list(_network(point).filter(items=item_id).select_related("grantor", "grantee")
+    grants = list(_network(point).filter(items=version.item_id).select_related("grantor", "grantee")
                   .order_by("grantee__region_code", "pk"))
     granted = [_basis(g) for g in grants if g.grantee_id == point.pk]
     parks = [{**_basis(g), "url": point_url(request, g.grantee, path)} for g in grants if g.grantee_id != point.pk]

@@ -150,7 +150,7 @@ def guide_context(page, request) -> dict:
         "absolute_url": absolute_url(page, request, point),
         "where_else": where_else(request, page, point),
         # Powers delegated to parks: read now, so the page changes the moment a grant starts or ends.
-        "delegation": delegation.for_guide(request, point, page.standard_version.item_id, path),
+        "delegation": delegation.for_guide(request, point, page.standard_version, path),
     }
 
 

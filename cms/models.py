@@ -20,7 +20,26 @@ from wagtail.search import index
 from standards import elements
 
 
-class HomePage(RoutablePageMixin, Page):
+class IndexChildRoute:
+    """Routes past the home page to its one child, the 办事指南 index, in one query.
+
+    Wagtail's own child lookup takes three on every guide and catalogue request
+    made each time: the child as a plain Page, its content type (django-tenants
+    empties the content type cache at each request's schema switch) and the
+    child again as its specific class. RoutablePageMixin tries the home page's
+    own routes (themes, departments) first and comes here only for a child."""
+
+    def route(self, request, path_components):
+        if path_components:
+            index = (ItemIndexPage.objects
+                     .filter(path__startswith=self.path, depth=self.depth + 1, slug=path_components[0]).first())
+            if index is not None:
+                index._cached_parent_obj = self  # as Wagtail's lookup does (treebeard's get_parent)
+                return index.route(request, path_components[1:])
+        return super().route(request, path_components)  # any other child, or Wagtail's 404
+
+
+class HomePage(RoutablePageMixin, IndexChildRoute, Page):
     """A point's front page. Name, address, hours and phone come from the
     ServicePoint itself (public schema), so they are never out of step."""
 
