@@ -1,22 +1,31 @@
 """What migrations exist on disk and which ones each schema has recorded."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 
 Node = tuple[str, str]
 
 
+@lru_cache(maxsize=1)
+def disk_loader() -> MigrationLoader:
+    """The migrations on disk, loaded once a process (they do not change while
+    it runs): a deploy asks three times, each load ~0.3 s of a no-op deploy."""
+    return MigrationLoader(None, ignore_no_migrations=True)
+
+
 def migrations_on_disk() -> set[Node]:
     """The migrations a schema must have recorded to be up to date (squashed
     migrations stand in for those they replace)."""
-    return set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+    return set(disk_loader().graph.nodes)
 
 
 def migration_files_on_disk() -> set[Node]:
     """Every migration file, replaced ones too: a schema may record both a
     squashed migration and the ones it replaced."""
-    return set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
+    return set(disk_loader().disk_migrations)
 
 
 def applied_by_schema(schemas: list[str], chunk: int = 400) -> dict[str, set[Node]]:

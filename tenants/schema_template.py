@@ -32,12 +32,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from django_tenants.utils import schema_context
 
 from .hooks import template_schema_migrated
 from .migration_sql import literal, pending_sql
-from .migration_state import applied_by_schema, migration_files_on_disk
+from .migration_state import applied_by_schema, disk_loader, migration_files_on_disk
 from .models import SchemaTemplate
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ TEMPLATE_FORMAT = 3
 @lru_cache(maxsize=1)
 def migration_fingerprint() -> str:
     """A digest of every migration on disk (names and source), as recorded in each schema."""
-    loader = MigrationLoader(None, ignore_no_migrations=True, load=True)
+    loader = disk_loader()
     digest = hashlib.sha256(f"format {TEMPLATE_FORMAT}\n".encode())
     for app_label, name in sorted(loader.disk_migrations):
         digest.update(f"{app_label}.{name}\n".encode())
