@@ -51,6 +51,7 @@ CLASSES = (NAME_EXACT, ALIAS_EXACT, NAME_WORD, ALIAS_WORD, NAME_BIGRAM, MINOR)
 # Below this a document matched only by stray words (a department, one bigram of an alias).
 MIN_SCORE = 3
 MAX_QUERY_CHARS = 100  # longer queries are cut, never refused
+WORDS_KEPT = 50_000  # runs whose words a vocabulary remembers; forgotten all at once when full
 
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _RUNS = re.compile(rf"[{_HAN}]+|[a-z]+|[0-9]+")
@@ -128,6 +129,9 @@ class Vocabulary:
     stamp: object = None  # what it was built from (search.catalogue.catalogue_stamp): alike in every process
     # (text, authorities) → AnalysedQuery: a query asked again costs a dict lookup; gone with the vocabulary.
     analyses: dict = field(default_factory=dict, repr=False)
+    # run → its words: every result's name is cut again to highlight it (jieba was a tenth of a
+    # search's time); the names are the catalogue's, so a process cuts each once.
+    _words: dict[str, tuple[tuple[str, int, int], ...]] = field(default_factory=dict, repr=False)
 
     def synonyms_for(self, authorities) -> dict[str, tuple[str, ...]]:
         """word → its synonyms in these authorities' tables, merged once per set
@@ -142,9 +146,17 @@ class Vocabulary:
             self._expansions[key] = found
         return found
 
-    def words(self, han: str) -> list[tuple[str, int, int]]:
+    def words(self, han: str) -> tuple[tuple[str, int, int], ...]:
         """(word, start, end) of every word of two characters or more: jieba's
         search mode, plus the sub-words of catalogue phrases it keeps whole."""
+        known = self._words.get(han)
+        if known is None:
+            if len(self._words) >= WORDS_KEPT:
+                self._words.clear()
+            known = self._words[han] = tuple(self._cut(han))
+        return known
+
+    def _cut(self, han: str) -> list[tuple[str, int, int]]:
         found = []
         for word, start, end in self.tokenizer.tokenize(han, mode="search", HMM=False):
             if len(word) >= 2:

@@ -6,13 +6,17 @@ changed.
 The key holds
 - the query's analysed terms, not the typed text (身份证 and 身份證 share one),
 - the vocabulary's stamp (the catalogue and the synonym tables: an edit of a
-  synonym group changes it, analysis.current_vocabulary),
+  synonym group changes it, analysis.current_vocabulary);
+the entry holds
 - a counter per county, bumped by the search outbox (search.indexing) whenever
   documents of one of its points are stored: a guide published, moved or
   unpublished, an item adopted or dropped, a version propagated, a reindex.
   It is bumped twice, before the transaction commits and after, so a search
   running in between cannot keep an old answer under the new counter (and,
-  when Elasticsearch writes are not waited for, once more 2 s later).
+  when Elasticsearch writes are not waited for, once more 2 s later). The
+  counter is the one read before the search ran, and the entry is used only
+  while it is still the county's: counter and entry are read in one round
+  trip (they were two, before the key could be known).
 
 What a backend answer does not hold is computed on every search (the nearest
 points, the search log). Off when SEARCH_RESULT_CACHE_SECONDS is 0 (the test
@@ -75,31 +79,36 @@ def _later(county_code: str) -> None:
 
 
 def run(asks: list, stamp) -> tuple[list, str]:
-    """backends.run("search_many", asks), through the cache."""
+    """backends.run("search_many", asks), through the cache: one round trip to
+    Redis reads the county's counter and the entry together (the entry holds
+    the counter it was made under, and counts only if that is still the
+    county's), and a miss adds one more to store the answer."""
     seconds = settings.SEARCH_RESULT_CACHE_SECONDS
     if not seconds:
         return backends.run("search_many", asks)
     county = asks[0][0].county_code
+    counter_key = _counter_key(county)
     try:
         cache = _cache()
-        counter = cache.get(_counter_key(county), 0)
         key = "search:answer:" + hashlib.sha1(pickle.dumps(
-            (backends.elastic_enabled(), stamp, county, counter,
+            (backends.elastic_enabled(), stamp, county,
              # The typed text and the position do not change what a backend answers.
              [(scope, dataclasses.replace(params, q="", lat=None, lng=None), sorted(query.terms.items()), *rest)
               for scope, params, query, *rest in asks]),
         )).hexdigest()
-        found = cache.get(key)
+        found = cache.get_many([counter_key, key])
     except Exception:
         log.warning("search: result cache unreachable", exc_info=True)
         return backends.run("search_many", asks)
-    if found is not None:
-        return found
+    counter = found.get(counter_key, 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == counter:
+        return entry[1], entry[2]
     answers, backend = backends.run("search_many", asks)
     if backend == "postgres" and backends.elastic_enabled():
         return answers, backend  # a fall-back answer is not kept: Elasticsearch is back in seconds
     try:
-        cache.set(key, (answers, backend), seconds)
+        cache.set(key, (counter, answers, backend), seconds)
     except Exception:
         log.warning("search: result cache unreachable", exc_info=True)
     return answers, backend
