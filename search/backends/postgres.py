@@ -108,8 +108,12 @@ class PostgresBackend:
             sets = sets_of.get(key)
             if sets is None:
                 sets = sets_of[key] = f"sets{n}"
-                score_sql = " + ".join(["COALESCE((weights ->> %s)::int, 0) * %s"] * len(terms))
-                ctes.append(f"{sets} AS MATERIALIZED (SELECT key, ({score_sql}) AS score FROM {TERM_SETS}"
+                score_sql = " + ".join(["COALESCE((w ->> %s)::int, 0) * %s"] * len(terms))
+                # A term set's weights are long enough to be stored compressed out of line (TOAST),
+                # and each `->>` unpacked them again: 30 terms × 18 sets took 3.9 ms of a 4.8 ms
+                # search. `|| '{}'` unpacks them once per set into a value the terms then read.
+                ctes.append(f"{sets} AS MATERIALIZED (SELECT key, ({score_sql}) AS score FROM {TERM_SETS} s"
+                            f" CROSS JOIN LATERAL (SELECT s.weights || '{{}}'::jsonb AS w OFFSET 0) unpacked"
                             f" WHERE terms && %s::text[])")
                 args += [*(value for term in terms for value in (term, query.terms[term])), terms]
             where, where_args = _scope_where(scope)
