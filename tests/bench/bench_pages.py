@@ -10,6 +10,13 @@ static files from whitenoise. Load: wrk (Debian package; installed by this
 benchmark when missing and run as root), from this same 2-core machine.
 
     python3 infra/yimen.py bench bench_pages
+    BENCH_PAGES_LOAD=0 python3 infra/yimen.py bench bench_pages   # one request alone only
+
+Then "one request alone" in one process, for each page made each time (the
+second server's settings, no page cache), as a first view (cache on, just
+invalidated: made and stored) and cached: wall time, the Python time of the
+request and queries. Those hold on a busy machine; requests per second do not.
+BENCH_PAGES_REPEATS (50) requests each; YIMEN_BENCH_DURATION (15s) of wrk per target.
 """
 from __future__ import annotations
 
@@ -24,6 +31,9 @@ import time
 from tests.bench.common import ROOT, machine, setup_django
 
 DURATION = os.environ.get("YIMEN_BENCH_DURATION", "15s")
+# BENCH_PAGES_LOAD=0: only "one request alone" (no gunicorn, no wrk): in-process figures hold under load.
+LOAD = os.environ.get("BENCH_PAGES_LOAD", "1") != "0"
+REPEATS = int(os.environ.get("BENCH_PAGES_REPEATS", "50"))
 WARM_UP = "3s"
 CONNECTIONS = 16
 WORKERS = 2
@@ -60,30 +70,49 @@ def load(wrk: str, port: int, host: str, path: str, duration: str = DURATION) ->
     return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
 
 
-def in_process(point, path: str, first: bool, repeats: int = 50) -> str:
-    """What one request costs the server alone: time and queries. `first`: the
-    page is made each time (the point's generation bumped before each request,
-    as an edit would), else it comes from the page cache."""
+def in_process(point, path: str, mode: str, repeats: int = REPEATS) -> dict:
+    """What one request costs the server alone, no load: wall time, the Python
+    time of this thread (the server's own work; the database's is the rest of
+    the wall time) and queries, medians of `repeats`. Modes:
+    - "cached": from the page cache once stored;
+    - "first view": the page cache on, the point's generation bumped before each
+      request (as an edit would), so the page is made and stored again;
+    - "made": without the page cache middleware (the second server's settings,
+      YIMEN_PAGE_CACHE=off): what a signed-in editor, and every page before the
+      cache, costs."""
     import statistics
 
+    from django.conf import settings
     from django.db import connection
-    from django.test import Client
+    from django.test import Client, override_settings
     from django.test.utils import CaptureQueriesContext
 
     from cms import page_cache
 
-    client = Client(HTTP_HOST=point.primary_host)
-    client.get(path)  # warm
-    times = []
-    for _ in range(repeats):
-        if first:
-            page_cache.point_changed(point)
-        with CaptureQueriesContext(connection) as queries:
-            started = time.perf_counter()
-            client.get(path)
-            times.append(time.perf_counter() - started)
+    middleware = settings.MIDDLEWARE
+    if mode == "made":
+        middleware = [m for m in middleware if m != "cms.page_cache_middleware.PageCacheMiddleware"]
+    with override_settings(MIDDLEWARE=middleware):
+        client = Client(HTTP_HOST=point.primary_host)
+        assert client.get(path).status_code == 200  # warm
         connection.set_schema_to_public()
-    return f"{1000 * statistics.median(times):.2f} ms, {len(queries.captured_queries)} queries"
+        times, cpu, queries = [], [], []
+        for _ in range(repeats):
+            if mode == "first view":
+                page_cache.point_changed(point)
+            with CaptureQueriesContext(connection) as captured:
+                started, started_cpu = time.perf_counter(), time.thread_time()
+                client.get(path)
+                cpu.append(time.thread_time() - started_cpu)
+                times.append(time.perf_counter() - started)
+            queries.append(len(captured.captured_queries))
+            connection.set_schema_to_public()  # the next request switches schema again, as a server's does
+    return {"ms": 1000 * statistics.median(times), "cpu": 1000 * statistics.median(cpu),
+            "queries": statistics.median(queries)}
+
+
+def alone(figures: dict) -> str:
+    return f"{figures['ms']:6.2f} ms (Python {figures['cpu']:5.2f} ms), {figures['queries']:.0f} queries"
 
 
 def start_server(env: dict) -> tuple[subprocess.Popen, int]:
@@ -111,11 +140,22 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+def one_request_alone(point, pages: list[tuple[str, str]]) -> None:
+    print(f"\none request alone, in one process (Django test client, median of {REPEATS}); "
+          f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    for label, path in pages:
+        for mode in ("made", "first view", "cached"):
+            print(f"  {label:44} {mode:10} {alone(in_process(point, path, mode))}", flush=True)
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
-    wrk = ensure_wrk()
+    wrk = ensure_wrk() if LOAD else ""
     setup_django()
     from django.core.management import call_command
+    from django_tenants.utils import tenant_context
 
+    from cms.models import ItemGuidePage
     from standards.demo import load_demo_catalogue
     from tenants.onboarding import PointSpec, onboard_point
 
@@ -129,6 +169,17 @@ def main() -> None:
     village = onboard_point(PointSpec(name="基准村", slug="bench-village", tier="village",
                                       region_code="700001101201", parent_slug="bench-town",
                                       latitude=28.22, longitude=112.62, address="村委会一楼"))
+    with tenant_context(village):
+        guide = max(ItemGuidePage.objects.live().select_related("standard_version"),
+                    key=lambda p: len(p.standard["materials"]))
+    pages = [(f"item guide /items/{guide.code}/", f"/items/{guide.code}/"), ("home page /", "/"),
+             ("catalogue /items/", "/items/")]
+    if LOAD:
+        under_load(wrk, village, pages)
+    one_request_alone(village, pages)
+
+
+def under_load(wrk: str, village, pages: list[tuple[str, str]]) -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "yimen.settings.bench_web",
            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "platform")])}
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], env=env, cwd=ROOT,
@@ -141,20 +192,11 @@ def main() -> None:
         host = village.primary_host
         wait_for(cached_port, host)
         wait_for(plain_port, host)
-        from django_tenants.utils import tenant_context
-
-        from cms.models import ItemGuidePage
-
-        with tenant_context(village):
-            guide = max(ItemGuidePage.objects.live().select_related("standard_version"),
-                        key=lambda p: len(p.standard["materials"]))
-        pages = [(f"item guide /items/{guide.code}/", f"/items/{guide.code}/"), ("home page /", "/"),
-                 ("catalogue /items/", "/items/")]
         targets = [("static file /static/cms/site.css", "/static/cms/site.css", cached_port)]
         targets += [(f"{label} · cached", path, cached_port) for label, path in pages]
         targets += [(f"{label} · made each time", path, plain_port) for label, path in pages]
         print(f"\ngunicorn {WORKERS} workers × 4 threads; wrk 2 threads, {CONNECTIONS} connections, {DURATION} each"
-              f" after {WARM_UP} of warm-up")
+              f" after {WARM_UP} of warm-up; load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         results = {}
         for label, path, port in targets:
             load(wrk, port, host, path, WARM_UP)  # warm-up (caches, connections; fills the page cache)
@@ -171,11 +213,7 @@ def main() -> None:
         for label, _ in pages:
             cached, plain = results[f"{label} · cached"]["rps"], results[f"{label} · made each time"]["rps"]
             print(f"  {label:58} cached ÷ made each time: {cached / plain:.1f}x")
-        print("\nin one process, no load (Django test client, median of 50):")
-        for label, path in pages:
-            print(f"  {label:44} cached {in_process(village, path, first=False)}"
-                  f" · first view {in_process(village, path, first=True)}")
-        print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     finally:
         stop(cached_server)
         stop(plain_server)
