@@ -72,6 +72,9 @@ ORIGINAL_BACKEND = "yimen.db"
 TENANT_LIMIT_SET_CALLS = True
 # Points are never dropped automatically (STYLE.md, django-tenants).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = 2
+# How long a process trusts what it looked up of a host's point (tenants.middleware): saves and
+# deletes of points and domains in the same process are seen at once, others within this.
+POINT_HOST_SECONDS = float(env.get("YIMEN_POINT_HOST_SECONDS", "5"))
 
 DATABASES = {
     "default": {
@@ -147,9 +150,10 @@ WSGI_APPLICATION = "yimen.wsgi.application"
 # --- Cache: Redis, keys prefixed by schema ------------------------------------
 # Wagtail caches site root paths under a fixed key; django-tenants' make_key
 # prefixes every key with the current schema so one point never reads another's.
+# Django's Redis backend, less a client built per call and a round trip per increment (yimen.redis_cache).
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "yimen.redis_cache.RedisCache",
         "LOCATION": env.get("CACHE_URL"),
         "KEY_FUNCTION": "django_tenants.cache.make_key",
         "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
@@ -158,7 +162,7 @@ CACHES = {
     # Counters that span the cell, not one point (request budgets per client
     # address, django-ratelimit; repeated clicks): the same Redis, plain keys.
     "limits": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "yimen.redis_cache.RedisCache",
         "LOCATION": env.get("CACHE_URL"),
         "KEY_PREFIX": "limits",
     },

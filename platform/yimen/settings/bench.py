@@ -28,3 +28,4 @@ SEARCH_RATE_LIMITS = {"search": "10000000/m", "suggest": "10000000/m", "click": 
 # log written in batches.
 SEARCH_RESULT_CACHE_SECONDS = 60
 SEARCH_LOG_FLUSH_SECONDS = 1.0
+POINT_HOST_SECONDS = 5.0  # a host's point remembered per process, as in production (tenants.middleware)

@@ -17,3 +17,6 @@ SEARCH_RATE_EXEMPT = ["127.0.0.1", "::1"]
 # result cache on (the analysis memo of search.analysis stays on everywhere).
 SEARCH_RESULT_CACHE_SECONDS = 0
 SEARCH_LOG_FLUSH_SECONDS = 0  # tests read the search log right after a search
+# Tests move and suspend points with update() between two requests: each request looks its host up
+# (tests/test_point_hosts.py turns the memo on).
+POINT_HOST_SECONDS = 0
