@@ -15,7 +15,11 @@ benchmark when missing and run as root), from this same 2-core machine.
 Then "one request alone" in one process, for each page made each time (the
 second server's settings, no page cache), as a first view (cache on, just
 invalidated: made and stored) and cached: wall time, the Python time of the
-request and queries. Those hold on a busy machine; requests per second do not.
+request and queries. Those hold on a busy machine; requests per second do not,
+so each wrk run also prints the server's CPU time per request and how the
+machine's CPU was shared meanwhile (the server, and the rest: wrk, PostgreSQL,
+anything else running): a low rate with the server far below 100 % of the
+cores and the rest high was a busy machine, not a slow page.
 BENCH_PAGES_REPEATS (50) requests each; YIMEN_BENCH_DURATION (15s) of wrk per target.
 """
 from __future__ import annotations
@@ -27,6 +31,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from tests.bench.common import ROOT, machine, setup_django
 
@@ -67,7 +72,45 @@ def load(wrk: str, port: int, host: str, path: str, duration: str = DURATION) ->
         value, unit = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
-    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0}
+    return {"rps": rps, "p50": pct(50), "p99": pct(99), "errors": int(errors.group(1)) if errors else 0,
+            "requests": int(re.search(r"(\d+) requests in", out).group(1))}
+
+
+# Where the CPU went during a run of wrk (Linux /proc): the server's processes
+# against the whole machine. A page's rate is its server's CPU per request only
+# while the server gets the cores; on a machine shared with other work it is
+# not, and these figures say which case a run was.
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(master: int) -> float:
+    """CPU seconds of a gunicorn master and its workers."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(stat.parent.name) == master or int(fields[1]) == master:
+            total += (int(fields[11]) + int(fields[12])) / TICK
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the machine since boot, every core."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / TICK, sum(fields) / TICK
+
+
+def measured(wrk: str, server: subprocess.Popen, port: int, host: str, path: str) -> dict:
+    own_before, (busy_before, every_before) = server_cpu(server.pid), machine_cpu()
+    result = load(wrk, port, host, path)
+    own, (busy, every) = server_cpu(server.pid), machine_cpu()
+    own, busy, every = own - own_before, busy - busy_before, every - every_before
+    result["cpu_ms"] = 1000 * own / max(result["requests"], 1)
+    result["server_share"] = 100 * own / every  # of all cores
+    result["others_share"] = 100 * max(busy - own, 0) / every  # wrk, PostgreSQL and whatever else runs
+    return result
 
 
 def in_process(point, path: str, mode: str, repeats: int = REPEATS) -> dict:
@@ -192,6 +235,7 @@ def under_load(wrk: str, village, pages: list[tuple[str, str]]) -> None:
         host = village.primary_host
         wait_for(cached_port, host)
         wait_for(plain_port, host)
+        servers = {cached_port: cached_server, plain_port: plain_server}
         targets = [("static file /static/cms/site.css", "/static/cms/site.css", cached_port)]
         targets += [(f"{label} · cached", path, cached_port) for label, path in pages]
         targets += [(f"{label} · made each time", path, plain_port) for label, path in pages]
@@ -200,9 +244,11 @@ def under_load(wrk: str, village, pages: list[tuple[str, str]]) -> None:
         results = {}
         for label, path, port in targets:
             load(wrk, port, host, path, WARM_UP)  # warm-up (caches, connections; fills the page cache)
-            results[label] = load(wrk, port, host, path)
+            results[label] = measured(wrk, servers[port], port, host, path)
             r = results[label]
             print(f"  {label:58} {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p99 {r['p99']:.1f} ms"
+                  f" · server CPU {r['cpu_ms']:.1f} ms/request · CPU of both cores: server {r['server_share']:.0f} %,"
+                  f" the rest {r['others_share']:.0f} %"
                   f"{' · ' + str(r['errors']) + ' errors' if r['errors'] else ''}", flush=True)
         static = results[targets[0][0]]["rps"]
         print()
