@@ -44,6 +44,18 @@ MAPPINGS = {
 }
 
 
+# The classes a term of each kind can have in a document (analysis.document_terms: an
+# exact name is 40, 20 or, as an item's result, 10; a word 10, 5 or, from a department
+# or theme, 1; its pinyin and initials 10 or 5; a bigram 2 or 1). A clause for any
+# other class never matches: leaving it out halves the clauses of a search, scores
+# unchanged. test_search_elasticsearch checks every stored term set against it.
+TERM_CLASSES = {"e:": (40, 20, 10), "w:": (10, 5, 1), "p:": (10, 5), "i:": (10, 5), "b:": (2, 1)}
+
+
+def classes_of(term: str) -> tuple[int, ...]:
+    return TERM_CLASSES.get(term[:2], analysis.CLASSES)
+
+
 def es_source(doc: dict) -> dict:
     """A stored document (search.documents.build) as Elasticsearch keeps it."""
     source = {key: doc[key] for key in MAPPINGS["properties"] if key in doc}
@@ -154,7 +166,7 @@ class ElasticBackend:
               facets: bool) -> tuple[str, dict]:
         should = [
             {"constant_score": {"filter": {"term": {f"t{c}": term}}, "boost": weight * c}}
-            for term, weight in sorted(query.terms.items()) for c in analysis.CLASSES
+            for term, weight in sorted(query.terms.items()) for c in classes_of(term)
         ]
         chosen = self._facet_filters(params)
 

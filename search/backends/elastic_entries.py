@@ -119,6 +119,11 @@ def counties() -> list[str]:
 
 
 def existing_ids(es, index: str, county_code: str, codes=None) -> set[str]:
+    """The entries the index holds now. A search sees only what a refresh made
+    visible, so the index is refreshed first: an entry written by the county's
+    previous task less than a second ago must be found to be deleted (a small
+    index: a refresh costs milliseconds)."""
+    es.indices.refresh(index=index)
     query: dict = {"bool": {"filter": [{"term": {"county_code": county_code}}]}}
     if codes is not None:
         query["bool"]["filter"].append({"terms": {"code": sorted(codes)}})
