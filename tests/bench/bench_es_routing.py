@@ -16,7 +16,12 @@ count and routing cost a search (search/README.md, "Shards and routing").
    total, facets): at point scope routed to the point's shard and not routed
    (every shard asked), at network scope on one shard (what routing by county
    gives: a county's documents on one shard) and on all shards.
-4. The request shape, old and new, on the one-shard index: a point's first
+4. The network entries (search/backends/elastic_entries.py), what searches read
+   since: one index of one shard, an entry per item listing the N points (the
+   clones are alike, so 223 entries), routed by county. The same queries at
+   point scope (filter on `points`) and network scope (collapse by code).
+   Suggestions, which still read the documents, routed, at each shard count.
+5. The request shape, old and new, on the one-shard index: a point's first
    page before issue 16 was two requests (the page with its facets, then the
    network's 本点不办理 check, with facets too); now one _msearch of both, the
    check without facets. And a page with a department chosen: filters in the
@@ -110,6 +115,57 @@ def latency(es, name: str, bodies: list[tuple[str | None, dict]], routed: bool) 
             "took_p50": statistics.median(tooks), "shards": sorted(shards), "n": len(walls)}
 
 
+def documents_body(scope, params, query, facets: bool = True) -> tuple[str | None, dict]:
+    """The production body as it was sent to the documents' index (routed by the
+    point's schema) before the entries: the same query on other filter fields."""
+    from search.backends.elastic import ElasticBackend
+
+    _routing, body = ElasticBackend()._body(scope, params, query, facets)
+    where = {"county_code": scope.county_code} if scope.network else {"schema_name": scope.schema_name}
+    body["query"]["bool"]["filter"][0] = {"term": where}
+    return (None if scope.network else scope.schema_name), body
+
+
+def load_entries(es, name: str, docs: list[dict], county_code: str) -> float:
+    """The entries the outbox would compose for N alike points: one per item."""
+    from elasticsearch import helpers
+
+    from search import analysis
+    from search.backends import elastic_entries
+
+    es.indices.create(index=name, mappings=elastic_entries.MAPPINGS, settings={
+        "number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"})
+    schemas = [f"p{k:04d}" for k in range(1, POINTS + 1)]
+    started = time.perf_counter()
+    shown = ("code", "name", "standard_name", "url", "badges", "department", "targets", "themes", "visits",
+             "online", *(f"t{c}" for c in analysis.CLASSES))
+    actions = [{"_index": name, "_id": f"{county_code}:{doc['code']}", "_routing": county_code, "_source": {
+        **{field: doc[field] for field in shown if field in doc}, "county_code": county_code,
+        "doc_id": f"p0001:{doc['code']}", "point_slug": "p-0001", "points": schemas, "n": POINTS}}
+        for doc in docs]
+    helpers.bulk(es.options(request_timeout=600), actions, chunk_size=50)
+    es.indices.refresh(index=name)
+    return time.perf_counter() - started
+
+
+def suggestion_latency(es, name: str, prefixes: list[str]) -> dict:
+    walls, tooks = [], []
+    for _ in range(ROUNDS):
+        for prefix in prefixes:
+            body = {"query": {"bool": {"filter": [{"term": {"schema_name": "p0500"}}], "should": [
+                {"constant_score": {"filter": {"prefix": {"suggest_name": prefix}}, "boost": 2}},
+                {"constant_score": {"filter": {"prefix": {"suggest_alias": prefix}}, "boost": 1}}],
+                "minimum_should_match": 1}}, "sort": [{"_score": "desc"}, {"code": "asc"}],
+                "track_scores": True, "size": 10, "_source": ["code", "name", "url"]}
+            started = time.perf_counter()
+            found = es.search(index=name, routing="p0500", **body)
+            walls.append((time.perf_counter() - started) * 1000)
+            tooks.append(found["took"])
+    walls.sort()
+    return {"p50": statistics.median(walls), "p95": walls[int(0.95 * (len(walls) - 1))],
+            "took_p50": statistics.median(tooks), "n": len(walls)}
+
+
 def old_body(scope, params, query) -> dict:
     """The search body before issue 16 (filters in the query, facets plain)."""
     from search import analysis
@@ -130,7 +186,9 @@ def old_body(scope, params, query) -> dict:
         "visits1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
     }
     body = {
-        "query": {"bool": {"filter": [backend._scope_filter(scope), *backend._facet_filters(params).values()],
+        "query": {"bool": {"filter": [{"term": {"county_code": scope.county_code} if scope.network
+                                            else {"schema_name": scope.schema_name}},
+                                           *backend._facet_filters(params).values()],
                            "should": should, "minimum_should_match": 1}},
         "min_score": analysis.MIN_SCORE, "sort": [{"_score": "desc"}, {"code": "asc"}, {"doc_id": "asc"}],
         "track_scores": True, "from": params.offset, "size": params.size, "_source": list(RESULT_FIELDS),
@@ -153,11 +211,9 @@ def timed_ms(fn, rounds: int) -> dict:
 
 def shape(es, name: str, county, queries: list[str]) -> None:
     from search import analysis
-    from search.backends.elastic import ElasticBackend
     from search.query import parse
     from search.service import elsewhere_params, scope_for
 
-    backend = ElasticBackend()
     vocab = analysis.current_vocabulary()
     here = scope_for(county)
     here.schema_name = "p0500"
@@ -179,7 +235,7 @@ def shape(es, name: str, county, queries: list[str]) -> None:
         params, query = next_query()
         lines = []
         for scope, asked, facets in ((here, params, True), (network, elsewhere_params(params), False)):
-            routing, body = backend._body(scope, asked, query, facets)
+            routing, body = documents_body(scope, asked, query, facets)
             lines += [{"index": name, **({"routing": routing} if routing else {})}, body]
         es.msearch(searches=lines)
 
@@ -193,7 +249,7 @@ def shape(es, name: str, county, queries: list[str]) -> None:
     def new_filtered():
         params, query = next_query()
         params.department = department
-        routing, body = backend._body(here, params, query, True)
+        routing, body = documents_body(here, params, query, True)
         es.search(index=name, routing=routing, **body)
 
     rounds = ROUNDS * len(analysed)
@@ -230,14 +286,16 @@ def main() -> None:
         es = Elasticsearch(node.url(), request_timeout=600)
         vocab = analysis.current_vocabulary()
         backend = ElasticBackend()
-        bodies = {}
+        bodies, entry_bodies = {}, {}
         for scope in ("point", "network"):
             target = scope_for(county, network=scope == "network")
             target.schema_name = "p0500"  # a cloned point in the middle
-            bodies[scope] = [backend._body(target, params, analysis.analyse_query(vocab, q), True)
-                             for q, _kind, _expected in RELEVANCE
-                             for params in [parse({"q": q, "scope": scope})]
-                             if not analysis.analyse_query(vocab, q).empty]
+            asked = [(params, analysis.analyse_query(vocab, q)) for q, _kind, _expected in RELEVANCE
+                     for params in [parse({"q": q, "scope": scope})]]
+            asked = [(params, query) for params, query in asked if not query.empty]
+            bodies[scope] = [documents_body(target, params, query) for params, query in asked]
+            entry_bodies[scope] = [backend._body(target, params, query, True) for params, query in asked]
+        prefixes = ["结婚", "jiehun", "sfz", "shenfen", "低保", "ydjy", "户口", "hk", "社保", "营业"]
         layouts = {"one shard": 1, f"{SHARDS} shards": SHARDS}
         if os.environ.get("BENCH_ROUTING_SHAPE_ONLY") == "1":
             load(es, "routing-bench-1", 1, docs, county.county_code)
@@ -264,8 +322,23 @@ def main() -> None:
                 print(f"  {what:<20} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
                       f"(node's took p50 {figures['took_p50']} ms; shards asked {figures['shards']}; "
                       f"n={figures['n']}; load {os.getloadavg()[0]:.2f})", flush=True)
+            figures = suggestion_latency(es, name, prefixes)
+            print(f"  {'suggestion, routed':<20} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
+                  f"(node's took p50 {figures['took_p50']} ms; n={figures['n']}; "
+                  f"load {os.getloadavg()[0]:.2f})", flush=True)
             if shards == 1:
                 shape(es, name, county, [q for q, _kind, _expected in RELEVANCE])
+        name = "routing-bench-entries"
+        took = load_entries(es, name, docs, county.county_code)
+        stored, per_shard = size(es, name)
+        print(f"\nnetwork entries, one shard: {per_shard[0]} entries of {POINTS} points each, loaded in "
+              f"{took:.1f} s, {stored / 2**20:.1f} MiB", flush=True)
+        for what, scope in (("point", "point"), ("network", "network")):
+            latency(es, name, entry_bodies[scope][:20], True)
+            figures = latency(es, name, entry_bodies[scope], True)
+            print(f"  {what:<20} p50 {figures['p50']:6.1f} ms  p95 {figures['p95']:6.1f} ms  "
+                  f"(node's took p50 {figures['took_p50']} ms; shards asked {figures['shards']}; "
+                  f"n={figures['n']}; load {os.getloadavg()[0]:.2f})", flush=True)
     finally:
         node.stop()
 
