@@ -224,18 +224,35 @@ class Server:
             [sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b", f"127.0.0.1:{self.port}",
              "-w", str(WORKERS), "-k", "gthread", "--threads", str(WORKER_THREADS), "--timeout", "600",
              "--log-level", "warning"], env=env, cwd=root, stdout=self.out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
+        # The first search builds the vocabulary (8-26 s, longer on a loaded machine).
+        deadline = time.monotonic() + 180
         while True:
             try:
-                status, _ = get(self.port, host, probe, timeout=30)
+                status, _ = get(self.port, host, probe, timeout=120)
                 if status == 200:
                     break
             except OSError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
+                tail = self.tail()
                 self.stop()
-                sys.exit(f"gunicorn ({name}) did not start:\n{self.tail()}")
+                sys.exit(f"gunicorn ({name}) did not start:\n{tail}")
             time.sleep(0.3)
+        self.warm(probe)
+
+    def warm(self, probe: str, seconds: float = 180) -> None:
+        """Every worker builds its analysis vocabulary at its first search (8-26 s): until then its
+        searches wait, and a run would measure the building. Concurrent probes reach every worker;
+        warm when a round of them all answers within a second."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        deadline = time.monotonic() + seconds
+        with ThreadPoolExecutor(CONNECTIONS) as pool:
+            while time.monotonic() < deadline:
+                took = list(pool.map(lambda _: timed(get, self.port, self.host, probe, 60)[0], range(CONNECTIONS)))
+                if max(took) < 1.0:
+                    return
+        print(f"    WARNING: {self.name}: probes still slower than 1 s after {seconds:.0f} s", flush=True)
 
     def tail(self, lines: int = 40) -> str:
         self.out.flush()
@@ -282,16 +299,64 @@ def seconds(duration: str) -> float:
     return float(value) * (60 if unit == "m" else 1)
 
 
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(open(f"/proc/{entry}/stat").read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    out, todo = [], [pid]
+    while todo:
+        out.append(todo.pop())
+        todo += children.get(out[-1], [])
+    return out
+
+
+def cpu_seconds(root_pid: int) -> float:
+    """User + system CPU of a process and its children now (gunicorn's workers, PostgreSQL's backends)."""
+    ticks = 0
+    for pid in _descendants(root_pid):
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_pid() -> int | None:
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            folder = cursor.fetchone()[0]
+        return int(open(os.path.join(folder, "postmaster.pid")).readline())
+    except Exception:  # not ours to read (another machine, another user): CPU not reported
+        return None
+
+
 def wrk_run(wrk: str, server: Server, script, duration: str = DURATION) -> dict:
+    """wrk's figures, and the CPU the app server and PostgreSQL spent per answer meanwhile: what a
+    request costs the machine, which holds when other work shares it (throughput does not)."""
     command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--timeout", WRK_TIMEOUT, "-s", str(script),
                "-H", f"Host: {server.host}", f"http://127.0.0.1:{server.port}/"]
+    database = postgres_pid()
+    app_before, db_before = cpu_seconds(server.process.pid), cpu_seconds(database) if database else 0.0
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(duration) + 120)
+    app_cpu = cpu_seconds(server.process.pid) - app_before
+    db_cpu = cpu_seconds(database) - db_before if database else float("nan")
     if done.returncode:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     values = {k: int(v) for k, v in re.findall(r"^BENCH (\w+) (\d+)$", done.stdout, re.M)}
     r = {"requests": values["requests"], "rps": values["requests"] / (values["duration_us"] / 1e6),
          "p50": values["p50_us"] / 1000, "p95": values["p95_us"] / 1000, "p99": values["p99_us"] / 1000,
-         "non200": values["non200"], "timeouts": values["timeouts"], "how": f"wrk c={CONNECTIONS}"}
+         "non200": values["non200"], "timeouts": values["timeouts"], "how": f"wrk c={CONNECTIONS}",
+         "app_cpu_ms": 1000 * app_cpu / max(1, values["requests"]),
+         "db_cpu_ms": 1000 * db_cpu / max(1, values["requests"])}
     errors = values["socket_errors"] - values["timeouts"]
     if r["non200"] or errors:
         raise SystemExit(f"FAILED: {server.name} {script.name}: {r['non200']} answers other than 200, "
@@ -552,8 +617,10 @@ def main() -> None:
                                   f"(fallback; see {server.log})", flush=True)
                         r["fallbacks"] = sum(wrong.values())
                     results[(scope, key, mix)] = r
+                    cpu = (f" · CPU per answer: app {r['app_cpu_ms']:.2f} ms, PostgreSQL {r['db_cpu_ms']:.2f} ms"
+                           if "app_cpu_ms" in r else "")
                     print(f"    {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p95 {r['p95']:.1f} ms · "
-                          f"p99 {r['p99']:.1f} ms · {r['requests']} requests, non-200 {r['non200']}"
+                          f"p99 {r['p99']:.1f} ms · {r['requests']} requests, non-200 {r['non200']}{cpu}"
                           f"{' · backends ' + str(r['backends']) if backend else ''} · load {load_average()}",
                           flush=True)
             server.stop()
@@ -581,6 +648,8 @@ def main() -> None:
                 r = results[(scope, key, mix)]
                 notes = [r["how"]] + [f"{r[k]} {label}" for k, label in (
                     ("fallbacks", "fell back to PostgreSQL"), ("timeouts", f"over {WRK_TIMEOUT}")) if r.get(k)]
+                if "app_cpu_ms" in r:  # Elasticsearch's own CPU is not counted
+                    notes.append(f"CPU/answer app {r['app_cpu_ms']:.2f} ms + PostgreSQL {r['db_cpu_ms']:.2f} ms")
                 print(f"{scope:8} {mix:5} {names[key]:22} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
                       f"{r['p99']:8.1f} {r['requests']:7d} {r['non200']:7d} {r['rps'] / stock['rps']:12.1f}x "
                       f"{stock['p50'] / r['p50']:14.1f}x  {', '.join(notes)}")
