@@ -196,9 +196,9 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def command_seconds(log: str) -> float:
+def command_seconds(log: Path) -> float:
     """The seconds deploy_points itself reports on its last line ("[yimen  12.3s] …")."""
-    last = [line for line in (LOGS / log).read_text().splitlines() if line.startswith("[yimen")][-1]
+    last = [line for line in log.read_text().splitlines() if line.startswith("[yimen")][-1]
     return float(last.split("]")[0].removeprefix("[yimen").strip().removesuffix("s"))
 
 
@@ -260,7 +260,9 @@ def main() -> None:
         cpu = children_cpu()
         results[key] = manage("deploy_points", **env)
         cpu = children_cpu() - cpu
-        in_command[key] = command_seconds(f"deploy_points-{'-'.join(env.values()) or 'current'}.log")
+        log = LOGS / f"deploy_points-{'-'.join(env.values()) or 'current'}.log"
+        in_command[key] = command_seconds(log)
+        log.replace(LOGS / f"deploy_points-{case.replace(' ', '-')}.log")  # two cases share an env
         labels[key] = (f"measured, every point, {in_command[key]:.1f} s in the command, process CPU "
                        f"{cpu:.1f} s (load {load_average()})")
 
