@@ -147,18 +147,19 @@ class PostgresBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, args)
             rows = cursor.fetchall()
-        found = [{"hits": [], "total": 0, "counts": {}} for _ in asks]
+        hits: list[list[tuple[int, Hit]]] = [[] for _ in asks]  # (rank, hit) per ask
+        totals = [0 for _ in asks]
+        counts: list[dict[str, dict[str, int]]] = [{} for _ in asks]
         for n, kind, value, number, rank, doc in rows:
-            into = found[n]
             if kind == "hit":
-                into["hits"].append((rank, Hit(float(number), json.loads(doc) if isinstance(doc, str) else doc)))
+                hits[n].append((rank, Hit(float(number), json.loads(doc) if isinstance(doc, str) else doc)))
             elif kind == "total":
-                into["total"] = int(number)
+                totals[n] = int(number)
             else:
-                into["counts"].setdefault(kind, {})[value] = int(number)
-        return [Answer(total=f["total"], hits=[hit for _, hit in sorted(f["hits"], key=lambda h: h[0])],
-                       facets=facet_list(f["counts"], params.filters()))
-                for f, (_scope, params, _query, _facets) in zip(found, asks, strict=True)]
+                counts[n].setdefault(kind, {})[value] = int(number)
+        return [Answer(total=totals[n], hits=[hit for _, hit in sorted(hits[n], key=lambda h: h[0])],
+                       facets=facet_list(counts[n], params.filters()))
+                for n, (_scope, params, _query, _facets) in enumerate(asks)]
 
     def suggest(self, scope: Scope, prefix: str, size: int) -> list[dict]:
         if not prefix:
