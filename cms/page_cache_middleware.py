@@ -10,7 +10,8 @@ Only Wagtail's pages (wagtail.views.serve) are stored, and only:
   so neither can an editor's page be stored nor a stored page reach an editor);
 - answers 200 that set no cookie (a CSRF token used, messages, a session all
   set one) and say nothing against caching themselves.
-Headers: Cache-Control public with a short max-age and an ETag for those (an
+Headers: Cache-Control public, max-age=0 and a short s-maxage (browsers ask
+again, shared caches may keep it), and an ETag for those (an
 If-None-Match naming it gets a 304); private, no-store for every other page
 Wagtail serves (signed-in users included); Vary: Cookie, Accept-Language.
 """
@@ -129,7 +130,10 @@ class PageCacheMiddleware:
         point = request.point
         tag = page_cache.etag(gens, response.content)
         response["ETag"] = tag
-        patch_cache_control(response, public=True, max_age=page_cache.MAX_AGE)
+        # Browsers ask again every time (a 304 from Redis when nothing changed), so a citizen
+        # sees a revoked grant or a new guide on the next view; shared caches (infra/compose's
+        # nginx, a CDN) may answer for MAX_AGE seconds without asking.
+        patch_cache_control(response, public=True, max_age=0, s_maxage=page_cache.MAX_AGE)
         headers = [(name, value) for name, value in response.items() if name.lower() not in NOT_STORED]
         try:
             page_cache.store(point.schema_name, variant["variant"], gens, headers, response.content)
