@@ -94,12 +94,8 @@ def _start(name: str) -> str:
 
 
 def _fill_entries(index: str, progress) -> int:
-    total = 0
-    counties = elastic_entries.counties()
-    for county in counties:
-        with transaction.atomic():  # the county's entry lock until commit (elastic_entries.py)
-            total += backends.elastic.write_entries(county, indexes=[index], refresh=False)
-    progress(f"网络条目 {total} 个（{len(counties)} 个县）")
+    total, counties = backends.elastic.fill_entries(index)
+    progress(f"网络条目 {total} 个（{counties} 个县）")
     return total
 
 

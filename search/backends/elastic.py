@@ -291,20 +291,16 @@ class ElasticBackend:
             else:
                 index = self.create_index(name)
                 if name == entries.alias():
-                    self._fill_entries(index)
+                    self.fill_entries(index)
                 call(admin_client().indices.update_aliases, actions=[{"add": {"index": index, "alias": name}}])
             ElasticIndexState.objects.update_or_create(alias=name, defaults={"write_indexes": [index]})
         return index
 
-    def _fill_entries(self, index: str) -> None:
-        from elasticsearch import helpers
-
-        for county in entries.counties():
-            actions = entries.actions(index, county, entries.compose(county), set())
-            try:
-                helpers.bulk(admin_client(), actions, refresh=False)
-            except Exception as exc:
-                raise _unavailable(exc) from exc
+    def fill_entries(self, index: str) -> tuple[int, int]:
+        """Every county's entries written into a new `index`, county by county
+        under each county's entry lock; (entries, counties)."""
+        counties = entries.counties()
+        return sum(self.write_entries(county, indexes=[index], refresh=False) for county in counties), len(counties)
 
     def create_index(self, name: str | None = None) -> str:
         name = name or alias()
