@@ -92,13 +92,15 @@ MIDDLEWARE = [
     "tenants.middleware.PointMiddleware",  # picks the schema from the host
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # yimen.browser_middleware.Browser…: Django's and the apps' own, passed by on the JSON
+    # search API (/api/search, /api/search/suggest), which reads nothing they provide.
+    "yimen.browser_middleware.BrowserLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "yimen.browser_middleware.BrowserAuthenticationMiddleware",
+    "yimen.browser_middleware.BrowserMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "tenants.redirects.PointRedirectMiddleware",  # Wagtail's redirects, not on the network host (no Wagtail)
+    "yimen.browser_middleware.BrowserPointRedirectMiddleware",  # Wagtail's redirects, not on the network host
     # Innermost: turns a sign-in lock into a 429 of the login page (tenants.signin).
     "axes.middleware.AxesMiddleware",
 ]
