@@ -445,13 +445,13 @@ def _near_pinyin(vocab: Vocabulary, length: int, limit: int) -> tuple[list[str],
 
 def highlight(vocab: Vocabulary, name: str, query: AnalysedQuery) -> str:
     """The name as HTML with the parts the query matched in <mark>."""
-    terms = query.terms
-    whole, spans = vocab.marks(name)
-    if any(term in terms for term in whole):
+    terms = query.terms.keys()
+    whole, where = vocab.marks(name)
+    if not terms.isdisjoint(whole):
         return f"<mark>{html.escape(name)}</mark>" if name else ""
     marked = bytearray(len(name))
-    for keys, start, end in spans:
-        if any(key in terms for key in keys):
+    for term in terms & where.keys():
+        for start, end in where[term]:
             marked[start:end] = b"\x01" * (end - start)
     # html.escape replaces character by character, so escaping each stretch is escaping each character.
     out, at, n = [], 0, len(name)
@@ -467,20 +467,21 @@ def highlight(vocab: Vocabulary, name: str, query: AnalysedQuery) -> str:
     return "".join(out)
 
 
-def _marks(vocab: Vocabulary, name: str) -> tuple[tuple[str, ...], tuple[tuple[tuple[str, ...], int, int], ...]]:
+def _marks(vocab: Vocabulary, name: str) -> tuple[tuple[str, ...], dict[str, list[tuple[int, int]]]]:
     """What highlight looks for in a query's terms: the terms that mark the
-    whole name, and for each word and bigram of its Chinese runs the terms that
-    mark it, with where it is in the name."""
+    whole name, and for each term of a word or bigram of its Chinese runs
+    where those are in the name."""
     norm_name = normalize(name).replace(" ", "")
     whole = ("e:" + norm_name, "e:" + pinyin(norm_name), "e:" + initials(norm_name))
-    spans: list[tuple[tuple[str, ...], int, int]] = []
+    where: dict[str, list[tuple[int, int]]] = {}
     for match in re.finditer(rf"[{_HAN}]+", name):
         run, offset = match.group(), match.start()
         for word, start, end in vocab.words(run):
-            keys = ("w:" + word, "p:" + pinyin(word), *(("i:" + initials(word),) if len(word) >= 3 else ()))
-            spans.append((keys, offset + start, offset + end))
-        spans += [(("b:" + bg,), offset + i, offset + i + 2) for i, bg in enumerate(bigrams(run))]
-    return whole, tuple(spans)
+            for term in ("w:" + word, "p:" + pinyin(word), *(("i:" + initials(word),) if len(word) >= 3 else ())):
+                where.setdefault(term, []).append((offset + start, offset + end))
+        for i, bg in enumerate(bigrams(run)):
+            where.setdefault("b:" + bg, []).append((offset + i, offset + i + 2))
+    return whole, where
 
 
 # --- The process's vocabulary, rebuilt when the catalogue or synonyms change ---
