@@ -35,16 +35,15 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import jieba
-import opencc
-from pypinyin import Style, lazy_pinyin
-from pypinyin.seg.simpleseg import seg as pypinyin_seg
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+if TYPE_CHECKING:
+    import jieba
+
 _generations = itertools.count(1)
-jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO/DEBUG
 
 # Document weight classes (Elasticsearch keeps one keyword field per class).
 NAME_EXACT, ALIAS_EXACT, NAME_WORD, ALIAS_WORD, NAME_BIGRAM, MINOR = 40, 20, 10, 5, 2, 1
@@ -59,13 +58,37 @@ _RUNS = re.compile(rf"[{_HAN}]+|[a-z]+|[0-9]+")
 _HAN_RUN = re.compile(rf"^[{_HAN}]+$")
 
 
-_TO_SIMPLIFIED = opencc.OpenCC("t2s.json")  # thread-safe: convert() keeps no state between calls
+# jieba, pypinyin and OpenCC are imported at their first use, not with this module: the
+# search signals import it into every process, and pypinyin's and jieba's tables took
+# ~0.5 s of each manage.py command's start, most of which never analyses a word (issue 16).
+
+
+@functools.cache
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s.json")  # thread-safe: convert() keeps no state between calls
+
+
+@functools.cache
+def _pypinyin():
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.seg.simpleseg import seg
+
+    return Style, lazy_pinyin, seg
+
+
+def _jieba():
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)  # it logs its dictionary loading at INFO/DEBUG
+    return jieba
 
 
 def simplified(text: str) -> str:
     """Traditional characters to simplified, phrase by phrase (OpenCC's t2s);
     simplified text comes back unchanged."""
-    return _TO_SIMPLIFIED.convert(text)
+    return _to_simplified().convert(text)
 
 
 def normalize(text: str) -> str:
@@ -92,18 +115,20 @@ def pinyin(word: str) -> str:
     query of known words (身份证怎么补办) costs a cut and a few lookups, not a
     reading of every character (issue 16: 24 instead of 138 µs per run of the
     cold stream, the same pinyin for all of its 12,324 runs)."""
-    return "".join(_reading(piece) for piece in pypinyin_seg(word))
+    return "".join(_reading(piece) for piece in _pypinyin()[2](word))
 
 
 @functools.lru_cache(maxsize=50_000)
 def _reading(piece: str) -> str:
     # pypinyin's own cut of a piece is the piece itself, so this is its reading within the text.
-    return "".join(lazy_pinyin(piece, style=Style.NORMAL, v_to_u=False, errors="ignore"))
+    style, lazy_pinyin, _ = _pypinyin()
+    return "".join(lazy_pinyin(piece, style=style.NORMAL, v_to_u=False, errors="ignore"))
 
 
 @functools.lru_cache(maxsize=50_000)
 def initials(word: str) -> str:
-    return "".join(lazy_pinyin(word, style=Style.FIRST_LETTER, errors="ignore"))
+    style, lazy_pinyin, _ = _pypinyin()
+    return "".join(lazy_pinyin(word, style=style.FIRST_LETTER, errors="ignore"))
 
 
 def bigrams(run: str) -> list[str]:
@@ -203,7 +228,7 @@ class Vocabulary:
 def build_vocabulary(records: list[dict], synonym_groups: list[tuple[str, tuple[str, ...]]]) -> Vocabulary:
     """records: the catalogue's current versions (name, aliases, result);
     synonym_groups: (authority, words) of every table."""
-    tokenizer = jieba.Tokenizer()
+    tokenizer = _jieba().Tokenizer()
     tokenizer.initialize()
     vocab = Vocabulary(tokenizer=tokenizer)
     phrases: set[str] = set()
