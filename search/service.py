@@ -5,15 +5,18 @@ no-result help and the search log."""
 from __future__ import annotations
 
 import logging
+import math
 import re
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 from django.db.models import Count
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from rapidfuzz import fuzz, process
 
@@ -23,6 +26,7 @@ from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends, log_buffer, results_cache
 from .backends.base import Scope
+from .backends.prepared import Params, execute, public
 from .documents import PARK_KEY
 from .models import SearchClick, SearchDocument, SearchLog
 from .query import MAX_RANK, SearchParams
@@ -117,8 +121,11 @@ def elsewhere(point: ServicePoint, answer, best_here: float, url_for: UrlFor, la
     better = [hit for hit in answer.hits if hit.score > best_here]
     if not better:
         return []
-    offered = set(SearchDocument.objects.of_point(point).filter(code__in=[hit.doc["code"] for hit in better])
-                  .values_list("code", flat=True))
+    arg = Params()  # public's documents, without the tenant's SET search_path (backends/prepared.py)
+    offered = {code for (code,) in execute(
+        "offered",
+        f"SELECT code FROM {public('search_searchdocument')} WHERE point_id = {arg(point.pk, 'bigint')}"
+        f" AND code = ANY({arg([hit.doc['code'] for hit in better], 'text[]')})", arg)}
     missing = [hit for hit in better if hit.doc["code"] not in offered][:ELSEWHERE_LIMIT]
     nearest = nearest_points(point, [hit.doc["code"] for hit in missing], lat, lng)
     out = []
@@ -155,54 +162,111 @@ def _distance(lat, lng, point: ServicePoint) -> float | None:
 
 def nearest_points(point: ServicePoint, codes: list[str], lat, lng) -> dict[str, list[dict]]:
     """code → the active points of the county network offering it, nearest
-    first (then by region code), at most NEAREST_PER_ITEM; one query.
+    first (then by region code), at most NEAREST_PER_ITEM; one statement.
 
-    Each active point's distance is computed once and the points put in that
-    order once; then, per code, the points are walked in that order and each
-    asked whether it adopted the item (its unique index) until enough are
-    found: a few probes per code, not a distance for every adoption of every
-    code (which read 1,000 × codes rows at 1,000 points). The check is a
-    scalar subquery so that it stays a filter of the ordered walk (a join could
-    be reordered), and the walk stops at its LIMIT."""
+    The county's active points in order of distance from the origin come from
+    this process's memory (`_points_in_order`); the statement walks them in
+    that order and, per code, asks each whether it adopted the item (the
+    adoptions' unique index) until enough are found: a few probes per code,
+    read live, so an adoption dropped a moment ago is never offered. The check
+    is a scalar subquery so that it stays a filter of the ordered walk (a join
+    could be reordered), and the walk stops at its LIMIT."""
     if not codes:
         return {}
-    distance = "NULL::float"
-    args: list = []
-    if lat is not None:
-        distance = ("2 * %s * asin(least(1, sqrt(power(sin(radians(p.latitude::float - %s) / 2), 2)"
-                    " + cos(radians(%s)) * cos(radians(p.latitude::float))"
-                    " * power(sin(radians(p.longitude::float - %s) / 2), 2))))")
-        args = [EARTH_RADIUS_KM, lat, lat, lng]
+    ids, km, rows = _points_in_order(point.county_code, lat, lng)
+    if not km:
+        return {}
+    arg = Params()
     sql = f"""
-        WITH points AS MATERIALIZED (
-            SELECT p.id, p.slug, p.name, p.tier, p.address, p.phone, p.region_code, {distance} AS km
-            FROM tenants_servicepoint p WHERE p.region_code LIKE %s AND p.status = %s
-        ), ordered AS MATERIALIZED (
-            SELECT array_agg(id ORDER BY km NULLS LAST, region_code) AS ids FROM points
-        ), near AS MATERIALIZED (
-            SELECT i.code, walk.id, walk.n FROM standards_standarditem i CROSS JOIN ordered
-            CROSS JOIN LATERAL (
-                SELECT u.id, u.n FROM unnest(ordered.ids) WITH ORDINALITY u(id, n)
-                WHERE (SELECT true FROM standards_adoption a WHERE a.point_id = u.id AND a.item_id = i.id)
-                LIMIT %s
-            ) walk
-            WHERE i.code = ANY(%s)
-        )
-        SELECT near.code, p.slug, p.name, p.tier, p.address, p.phone, p.km
-        FROM near JOIN points p ON p.id = near.id
-        ORDER BY near.code, near.n
+        SELECT i.code, walk.id FROM {public("standards_standarditem")} i CROSS JOIN LATERAL (
+            SELECT u.id, u.n FROM unnest({arg(ids, "bigint[]")}) WITH ORDINALITY u(id, n)
+            WHERE (SELECT true FROM {public("standards_adoption")} a WHERE a.point_id = u.id AND a.item_id = i.id)
+            LIMIT {arg(NEAREST_PER_ITEM, "int")}
+        ) walk
+        WHERE i.code = ANY({arg(codes, "text[]")})
+        ORDER BY i.code, walk.n
     """
-    args += [point.county_code + "%", PointStatus.ACTIVE, NEAREST_PER_ITEM, codes]
     out: dict[str, list[dict]] = {}
-    tiers = dict(ServicePoint._meta.get_field("tier").choices)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, args)
-        for code, slug, name, tier, address, phone, km in cursor.fetchall():
-            out.setdefault(code, []).append({
-                "slug": slug, "name": name, "tier": tiers.get(tier, tier), "address": address, "phone": phone,
-                "distance_km": None if km is None else round(km, 1),
-            })
+    for code, point_id in execute("nearest", sql, arg):
+        distance = km[point_id]
+        out.setdefault(code, []).append({**rows[point_id],
+                                         "distance_km": None if distance is None else round(distance, 1)})
     return out
+
+
+# The county's active points (tenants_servicepoint), remembered per process for POINT_HOST_SECONDS as
+# the point of a host is (tenants.middleware): saving or deleting a point forgets them at once in the
+# process that did it; other processes, and changes made by update() or SQL, within those seconds.
+# Reading them and putting them in order of distance was most of a network answer's 2.6 ms of
+# PostgreSQL at 1,000 points (a distance for every point in SQL, then a sort). Each county's entry
+# keeps its orders by origin too (a point's own place, mostly; a citizen's, at most ORIGINS_KEPT).
+_counties: dict[str, tuple[float, list[dict], dict]] = {}  # county → (valid until, points, origin → order)
+_counties_lock = threading.Lock()
+_counties_forgotten = [0]
+ORIGINS_KEPT = 1000
+
+
+def forget_points(**_kwargs) -> None:
+    with _counties_lock:
+        _counties.clear()
+        _counties_forgotten[0] += 1
+
+
+post_save.connect(forget_points, sender=ServicePoint, dispatch_uid="search-forget-points-save")
+post_delete.connect(forget_points, sender=ServicePoint, dispatch_uid="search-forget-points-delete")
+
+
+def _county_points(county_code: str) -> tuple[list[dict], dict]:
+    seconds = settings.POINT_HOST_SECONDS
+    known = _counties.get(county_code) if seconds else None
+    if known is not None and known[0] > time.monotonic():
+        return known[1], known[2]
+    before = _counties_forgotten[0]
+    arg = Params()
+    sql = f"""
+        SELECT id, slug, name, tier, address, phone, region_code, latitude::float, longitude::float
+        FROM {public("tenants_servicepoint")}
+        WHERE region_code LIKE {arg(county_code + "%", "text")} AND status = {arg(PointStatus.ACTIVE, "text")}
+    """
+    tiers = dict(ServicePoint._meta.get_field("tier").choices)
+    points = [{"id": pk, "slug": slug, "name": name, "tier": tiers.get(tier, tier), "address": address,
+               "phone": phone, "region_code": region, "lat": plat, "lng": plng}
+              for pk, slug, name, tier, address, phone, region, plat, plng in execute("points", sql, arg)]
+    orders: dict = {}
+    with _counties_lock:
+        if seconds and _counties_forgotten[0] == before:
+            _counties[county_code] = (time.monotonic() + seconds, points, orders)
+    return points, orders
+
+
+def _km_sql_order(lat: float, lng: float, plat: float | None, plng: float | None) -> float | None:
+    """tenants.geo's haversine, written operation for operation as the SQL that nearest_points used
+    before (same order of float operations, so the same distances to the last bit and the same
+    order of points at equal rounded distances)."""
+    if plat is None or plng is None:
+        return None
+    a = (math.sin(math.radians(plat - lat) / 2) ** 2
+         + math.cos(math.radians(lat)) * math.cos(math.radians(plat)) * math.sin(math.radians(plng - lng) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float | None], dict[int, dict]]:
+    """The county's active points nearest first (without an origin: by region code) as an array
+    literal of their ids (one string to send, not a list of 1,000 numbers to adapt), with their
+    distances and the fields a result shows."""
+    points, orders = _county_points(county_code)
+    key = (lat, lng)
+    found = orders.get(key)
+    if found is None:
+        km = {p["id"]: None if lat is None else _km_sql_order(float(lat), float(lng), p["lat"], p["lng"])
+              for p in points}
+        ordered = sorted(points, key=lambda p: (km[p["id"]] is None, km[p["id"]] or 0.0, p["region_code"]))
+        rows = {p["id"]: {name: p[name] for name in ("slug", "name", "tier", "address", "phone")} for p in points}
+        found = ("{" + ",".join(str(p["id"]) for p in ordered) + "}", km, rows)
+        if len(orders) >= ORIGINS_KEPT:
+            orders.clear()
+        orders[key] = found
+    return found
 
 
 def no_result_help(point: ServicePoint, query: analysis.AnalysedQuery, url_for: UrlFor) -> dict:

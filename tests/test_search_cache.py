@@ -62,7 +62,8 @@ def answered_from_cache(point, q) -> bool:
         with CaptureQueriesContext(connection) as asked:
             assert first(point, q)[0] == CODE
         if counter() == before:
-            return not [s for s in asked.captured_queries if "search_searchtermset" in s["sql"]]
+            # The search statement runs as a prepared statement named search_find_… (search/backends/prepared.py).
+            return not [s for s in asked.captured_queries if "EXECUTE search_find_" in s["sql"]]
         time.sleep(0.5)
     raise AssertionError("the county's result-cache counter kept moving for 15 s")
 

@@ -316,12 +316,17 @@ def _descendants(pid: int) -> list[int]:
 
 
 def cpu_seconds(root_pid: int) -> float:
-    """User + system CPU of a process and its children now (gunicorn's workers, PostgreSQL's backends)."""
+    """User + system CPU of a process and its descendants so far (gunicorn's workers, PostgreSQL's
+    backends), the ones that have exited included: a backend whose connection Django closes
+    (CONN_MAX_AGE) exits during a run, and its CPU leaves the live processes' counts, which made
+    PostgreSQL's CPU per answer negative in some runs. The parent that reaps an exited child adds
+    the child's CPU to its own cutime and cstime, so each live process's utime + stime + cutime +
+    cstime counts everything once (the postmaster reaps its backends, gunicorn's arbiter its workers)."""
     ticks = 0
     for pid in _descendants(root_pid):
         try:
             fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-            ticks += int(fields[11]) + int(fields[12])
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
         except (OSError, IndexError, ValueError):
             pass
     return ticks / os.sysconf("SC_CLK_TCK")
