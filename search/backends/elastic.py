@@ -66,8 +66,11 @@ def es_source(doc: dict) -> dict:
     return source
 
 
-def client():
-    return _client(settings.ELASTICSEARCH_URL, settings.SEARCH_ES_TIMEOUT)
+def client(searches: int = 1):
+    """The client of searches. With `searches` > 1 (an _msearch), the budget the
+    separate requests had together: a busy node is not declared down sooner for
+    answering two searches in one request."""
+    return _client(settings.ELASTICSEARCH_URL, settings.SEARCH_ES_TIMEOUT, searches)
 
 
 def admin_client():
@@ -78,9 +81,13 @@ def admin_client():
 
 
 @cache
-def _client(url: str, timeout: float):
+def _client(url: str, timeout: float, searches: int = 1):
     from elasticsearch import Elasticsearch
 
+    if searches > 1:
+        # The same connections with a longer budget, made once: the library's options()
+        # builds a client (~40 namespace objects) each call, 0.2 ms of a search's CPU.
+        return _client(url, timeout, 1).options(request_timeout=timeout * searches)
     # No retries and a short timeout: a search falls back to PostgreSQL at once.
     return Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
 
@@ -100,6 +107,13 @@ def call(fn, *args, **kwargs):
         return fn(*args, **kwargs)
     except (TransportError, ApiError, OSError) as exc:
         raise _unavailable(exc) from exc
+
+
+# What an answer reads of the node's response (filter_path): the node writes and the
+# client parses only these, not each hit's index, id, routing and collapse fields.
+# "took" is always there: an _msearch drops a response left empty from its list
+# (a check without hits), which would shift the answers after it.
+ANSWER_FIELDS = ["took", "hits.total.value", "hits.hits._source", "hits.hits.sort", "aggregations", "error"]
 
 
 class ElasticBackend:
@@ -139,15 +153,14 @@ class ElasticBackend:
         sent = [b for b in bodies if b is not None]
         if len(sent) == 1:
             routing, body = sent[0]
-            found = [call(client().search, index=entries.alias(), routing=routing, **body)]
+            found = [call(client().search, index=entries.alias(), routing=routing, filter_path=ANSWER_FIELDS,
+                          **body)]
         elif sent:
             lines: list[dict] = []
             for routing, body in sent:
                 lines += [{"index": entries.alias(), "routing": routing}, body]
-            # The budget the separate requests had together: a busy node is not
-            # declared down sooner for answering two searches in one request.
-            es = client().options(request_timeout=settings.SEARCH_ES_TIMEOUT * len(sent))
-            responses = call(es.msearch, searches=lines)["responses"]
+            responses = call(client(len(sent)).msearch, searches=lines,
+                             filter_path=[f"responses.{f}" for f in ANSWER_FIELDS])["responses"]
             failed = [r["error"] for r in responses if "error" in r]
             if failed:
                 raise BackendUnavailable(f"Elasticsearch msearch: {str(failed[:2])[:300]}")
@@ -155,11 +168,11 @@ class ElasticBackend:
         else:
             found = []
         answers = []
-        for (scope, params, _query, _facets), asked in zip(asks, bodies, strict=True):
+        for (scope, params, _query, facets), asked in zip(asks, bodies, strict=True):
             if asked is None:
                 answers.append(Answer(total=0, hits=[], facets=facet_list({}, params.filters())))
             else:
-                answers.append(self._answer(scope, params, found.pop(0)))
+                answers.append(self._answer(scope, params, facets, found.pop(0)))
         return answers
 
     def _body(self, scope: Scope, params: SearchParams, query: analysis.AnalysedQuery,
@@ -170,59 +183,76 @@ class ElasticBackend:
         ]
         chosen = self._facet_filters(params)
 
-        def keep(leave_out: str | None) -> dict:
+        def keep(leave_out: str | None) -> list[dict]:
             # Disjunctive facets: a facet counts with every chosen filter but its own.
-            return {"bool": {"filter": [c for name, c in chosen.items() if name != leave_out]}}
+            return [c for name, c in chosen.items() if name != leave_out]
+
+        def counted(leave_out: str | None, agg: dict) -> dict:
+            # Under a filter aggregation only when a filter is left to apply: with none
+            # chosen (most searches) each facet is a plain aggregation, without the
+            # filter aggregation's own setup and collection.
+            others = keep(leave_out)
+            return {"filter": {"bool": {"filter": others}}, "aggs": {"v": agg}} if others else agg
 
         # Facets count items. A point is listed by one entry per item, so there the
         # entry count is the item count; across a network, distinct codes
         # (exact far beyond a catalogue's few hundred items at this threshold).
         distinct = {"cardinality": {"field": "code", "precision_threshold": 3000}}
         sub = {"aggs": {"n": distinct}} if scope.network else {}
-        aggs: dict[str, Any] = {"total": {"filter": keep(None), "aggs": {"n": distinct}}}
-        if facets:
-            aggs |= {
-                "theme": {"filter": keep("theme"), "aggs": {"v": {"terms": {"field": "themes", "size": 100}, **sub}}},
-                "department": {"filter": keep("department"),
-                               "aggs": {"v": {"terms": {"field": "department", "size": 100}, **sub}}},
-                "target": {"filter": keep("target"), "aggs": {"v": {"terms": {"field": "targets", "size": 10}, **sub}}},
-                "online": {"filter": keep("online"), "aggs": {"v": {"terms": {"field": "online", "size": 10}, **sub}}},
-                "visits": {"filter": keep("visits"), "aggs": {
-                    "0": {"filter": {"term": {"visits": 0}}, **sub},
-                    "1": {"filter": {"range": {"visits": {"lte": 1}}}, **sub},
-                }},
-            }
         body: dict[str, Any] = {
             "query": {"bool": {"filter": [self._scope_filter(scope)], "should": should,
                                "minimum_should_match": 1}},
             "min_score": analysis.MIN_SCORE,
+            # A hit's score is its first sort value: track_scores would score the hits
+            # again in the fetch phase (building every clause's weight once more).
             "sort": [{"_score": "desc"}, {"code": "asc"}, {"doc_id": "asc"}],
-            "track_scores": True,
-            "track_total_hits": False,  # the total is the items' count (aggregation "total")
+            # At a point an entry is an item, so the hits' count (after the chosen filters,
+            # the post_filter) is the total; a network's is its distinct codes ("total").
+            "track_total_hits": facets and not scope.network,
             "from": params.offset, "size": params.size,
-            "_source": list(RESULT_FIELDS),
-            "aggs": aggs,
+            # An entry's stored source is what a hit shows (its terms and points are not
+            # stored in it: elastic_entries.MAPPINGS), so it is sent as stored, unfiltered.
+            "_source": True,
         }
+        if facets:  # the 本点不办理 check (facets False) reads its few hits only: no total, no facets
+            body["aggs"] = {
+                "theme": counted("theme", {"terms": {"field": "themes", "size": 100}, **sub}),
+                "department": counted("department", {"terms": {"field": "department", "size": 100}, **sub}),
+                "target": counted("target", {"terms": {"field": "targets", "size": 10}, **sub}),
+                "online": counted("online", {"terms": {"field": "online", "size": 10}, **sub}),
+                # Visits are whole numbers from 0: at most 0 and at most 1, in one aggregation.
+                "visits": counted("visits", {"range": {"field": "visits", "keyed": True, "ranges": [
+                    {"key": "0", "from": 0, "to": 1}, {"key": "1", "from": 0, "to": 2}]}, **sub}),
+            }
+            if scope.network:
+                body["aggs"]["total"] = counted(None, distinct)
         if chosen:  # the hits keep every filter; the aggregations choose their own
-            body["post_filter"] = keep(None)
+            body["post_filter"] = {"bool": {"filter": keep(None)}}
         if scope.network:
             body["collapse"] = {"field": "code"}
         # Every entry of a county is on the shard its code routes to.
         return scope.county_code, body
 
-    def _answer(self, scope: Scope, params: SearchParams, found: dict) -> Answer:
+    def _answer(self, scope: Scope, params: SearchParams, facets: bool, found: dict) -> Answer:
+        # filter_path leaves out what is empty: no "hits" when nothing matched.
+        hits = [Hit(float(h["sort"][0]), self._shown(scope, h["_source"]))
+                for h in found.get("hits", {}).get("hits", [])]
+        if not facets:  # the 本点不办理 check: its hits (the total is theirs, not counted)
+            return Answer(total=len(hits), hits=hits)
         aggregations = found["aggregations"]
+
+        def agg(name: str) -> dict:  # the facet's aggregation, under its filter aggregation or not
+            under = aggregations[name]
+            return under.get("v", under)
 
         def count(bucket: dict) -> int:
             return bucket["n"]["value"] if scope.network else bucket["doc_count"]
 
-        counts = {name: {b["key"]: count(b) for b in aggregations[name]["v"]["buckets"]}
-                  for name in FACETS if name != "visits" and name in aggregations}
-        if "visits" in aggregations:
-            counts["visits"] = {v: count(aggregations["visits"][v]) for v in ("0", "1")}
-        hits = [Hit(float(h["_score"]), self._shown(scope, h["_source"])) for h in found["hits"]["hits"]]
-        return Answer(total=int(aggregations["total"]["n"]["value"]), hits=hits,
-                      facets=facet_list(counts, params.filters()))
+        counts = {name: {b["key"]: count(b) for b in agg(name).get("buckets", [])}
+                  for name in FACETS if name != "visits"}
+        counts["visits"] = {v: count(agg("visits")["buckets"][v]) for v in ("0", "1")}
+        total = agg("total")["value"] if scope.network else found.get("hits", {}).get("total", {}).get("value", 0)
+        return Answer(total=int(total), hits=hits, facets=facet_list(counts, params.filters()))
 
     @staticmethod
     def _shown(scope: Scope, source: dict) -> dict:
