@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+import orjson
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
@@ -54,9 +56,21 @@ def _url_for(request):
     return url_for
 
 
-def _error(exc: ParamError) -> JsonResponse:
-    return JsonResponse({"error": {"param": exc.param, "message": exc.message}}, status=400,
-                        json_dumps_params={"ensure_ascii": False})
+# Anything orjson does not write itself (Decimal, lazy text) and datetimes are written as
+# Django's JsonResponse writes them.
+_DJANGO_JSON = DjangoJSONEncoder().default
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
+
+
+def json_response(data, status: int = 200) -> HttpResponse:
+    """JsonResponse's answer (UTF-8, characters as themselves), written by
+    orjson: 15 instead of 93 µs CPU for a first page of results (issue 16)."""
+    return HttpResponse(orjson.dumps(data, default=_DJANGO_JSON, option=_JSON_OPTIONS),
+                        content_type="application/json", status=status)
+
+
+def _error(exc: ParamError) -> HttpResponse:
+    return json_response({"error": {"param": exc.param, "message": exc.message}}, status=400)
 
 
 @get_only
@@ -67,15 +81,14 @@ def api_search(request):
         params = parse(request.GET)
     except ParamError as exc:
         return _error(exc)
-    return JsonResponse(service.search(point, params, _url_for(request)), json_dumps_params={"ensure_ascii": False})
+    return json_response(service.search(point, params, _url_for(request)))
 
 
 @get_only
 @limited("suggest", api=True)
 def api_suggest(request):
     point = _point(request)
-    return JsonResponse(service.suggest(point, request.GET.get("q", ""), _url_for(request)),
-                        json_dumps_params={"ensure_ascii": False})
+    return json_response(service.suggest(point, request.GET.get("q", ""), _url_for(request)))
 
 
 @get_only
