@@ -95,7 +95,9 @@ def expected_nearest(network, code: str, lat: float | None, lng: float | None) -
                                                      status=PointStatus.ACTIVE) if p.pk in offering]
 
     def km(p) -> float:
-        return 0.0 if lat is None else round(distance_km(lat, lng, float(p.latitude), float(p.longitude)), 6)
+        if lat is None or lng is None:
+            return 0.0
+        return round(distance_km(lat, lng, float(p.latitude), float(p.longitude)), 6)
 
     points.sort(key=lambda p: (km(p), p.region_code))
     return [p.slug for p in points[:service.NEAREST_PER_ITEM]]
