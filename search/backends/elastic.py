@@ -89,7 +89,25 @@ def _client(url: str, timeout: float, searches: int = 1):
         # builds a client (~40 namespace objects) each call, 0.2 ms of a search's CPU.
         return _client(url, timeout, 1).options(request_timeout=timeout * searches)
     # No retries and a short timeout: a search falls back to PostgreSQL at once.
-    return Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+    return Elasticsearch(url, request_timeout=timeout, max_retries=0, retry_on_timeout=False,
+                         serializers=_orjson_serializers())
+
+
+def _orjson_serializers() -> dict:
+    """Bodies and answers in orjson (the client's own OrjsonSerializer, and the same
+    for the _msearch and bulk lines): a point's first page wrote its two bodies in
+    0.23 ms of CPU with the standard library, 0.03 with orjson."""
+    import orjson
+    from elasticsearch.serializer import NdjsonSerializer, OrjsonSerializer
+
+    class OrjsonNdjsonSerializer(NdjsonSerializer):
+        def json_dumps(self, data: Any) -> bytes:
+            return orjson.dumps(data, default=self.default)
+
+        def json_loads(self, data: bytes) -> Any:
+            return orjson.loads(data)
+
+    return {"application/json": OrjsonSerializer(), "application/x-ndjson": OrjsonNdjsonSerializer()}
 
 
 def alias() -> str:
