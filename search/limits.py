@@ -22,6 +22,7 @@ import re
 import time
 import zlib
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
@@ -80,8 +81,10 @@ def over_budget(request, name: str) -> int:
     now = int(time.time())
     end = _window_end(client, period, now)
     digest = hashlib.sha1(f"{group}\n{rate}\n{client}".encode()).hexdigest()
+    # yimen.redis_cache.RedisCache (settings CACHES): count() is not in Django's cache API.
+    counters: Any = caches[settings.RATELIMIT_USE_CACHE]
     try:
-        count = caches[settings.RATELIMIT_USE_CACHE].count(f"search:budget:{digest}:{end}", end - now + 5)
+        count = counters.count(f"search:budget:{digest}:{end}", end - now + 5)
     except Exception:  # the cache backend's connection errors
         log.warning("search rate limit not checked: the cache is unreachable", exc_info=True)
         return 0

@@ -96,9 +96,9 @@ def run(asks: list, stamp) -> tuple[list, str]:
         log.warning("search: result cache unreachable", exc_info=True)
         return backends.run("search_many", asks)
     counter = found.get(counter_key, 0)
-    entry = _unpack(found.get(key), counter)
-    if entry is not None:
-        return entry
+    kept = _unpack(found.get(key), counter)
+    if kept is not None:
+        return kept
     answers, backend = backends.run("search_many", asks)
     if backend == "postgres" and backends.elastic_enabled():
         return answers, backend  # a fall-back answer is not kept: Elasticsearch is back in seconds
