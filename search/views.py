@@ -45,8 +45,9 @@ def _point(request) -> ServicePoint:
     return point
 
 
-def _url_for(request):
-    hosts = {}
+def _url_for(request, point: ServicePoint):
+    # The point asked is the host of most results: its own instance, not a new one (~20 µs each).
+    hosts = {point.slug: point_url(request, point, "")}
 
     def url_for(slug: str, path: str) -> str:
         if slug not in hosts:
@@ -81,14 +82,14 @@ def api_search(request):
         params = parse(request.GET)
     except ParamError as exc:
         return _error(exc)
-    return json_response(service.search(point, params, _url_for(request)))
+    return json_response(service.search(point, params, _url_for(request, point)))
 
 
 @get_only
 @limited("suggest", api=True)
 def api_suggest(request):
     point = _point(request)
-    return json_response(service.suggest(point, request.GET.get("q", ""), _url_for(request)))
+    return json_response(service.suggest(point, request.GET.get("q", ""), _url_for(request, point)))
 
 
 @get_only
@@ -129,7 +130,7 @@ def results(request):
         context["params"] = params
         context["answer_from_citizen"] = params.lat is not None  # distances from ?lat=&lng=
         if params.q:
-            answer = service.search(point, params, _url_for(request))
+            answer = service.search(point, params, _url_for(request, point))
             _add_links(answer, request, params)
             context["answer"] = answer
     return render(request, "search/results.html", context, status=status)
