@@ -406,8 +406,30 @@ def homophone_terms(vocab: Vocabulary, run: str) -> list[str]:
     when its whole pinyin splits into them; nothing when it does not (a word the
     catalogue lacks is not a typo of one)."""
     spelled = pinyin(run)
+    if not _splits_whole(vocab, spelled):  # most runs of a cold query do not: no fewest split to look for
+        return []
     segments, covered = split_pinyin(vocab, spelled)
     return ["e:" + spelled, *("p:" + segment for segment in segments)] if covered else []
+
+
+def _splits_whole(vocab: Vocabulary, text: str) -> bool:
+    """Whether known pinyin words cover every letter of `text`: split_pinyin's
+    `covered`, without finding the fewest words."""
+    n, words, prefixes = len(text), vocab.pinyin_words, vocab.pinyin_prefixes
+    if not n or not words:
+        return False
+    reached = [False] * (n + 1)
+    reached[0] = True
+    for i in range(n):
+        if not reached[i]:
+            continue
+        for j in range(i + 2, min(n, i + vocab.longest_pinyin) + 1):
+            piece = text[i:j]
+            if piece not in prefixes:
+                break
+            if piece in words:
+                reached[j] = True
+    return reached[n]
 
 
 def split_pinyin(vocab: Vocabulary, text: str) -> tuple[list[str], bool]:
