@@ -199,11 +199,13 @@ def nearest_points(point: ServicePoint, codes: list[str], lat, lng) -> dict[str,
 # process that did it; other processes, and changes made by update() or SQL, within those seconds.
 # Reading them and putting them in order of distance was most of a network answer's 2.6 ms of
 # PostgreSQL at 1,000 points (a distance for every point in SQL, then a sort). Each county's entry
-# keeps its orders by origin too (a point's own place, mostly; a citizen's, at most ORIGINS_KEPT).
-_counties: dict[str, tuple[float, list[dict], dict]] = {}  # county → (valid until, points, origin → order)
+# keeps its orders by origin too: a point's own place, mostly; a citizen's position, at most
+# ORIGINS_KEPT (each order holds a distance per point: ~100 KB at 1,000 points).
+_counties: dict[str, tuple[float, list[dict], dict[int, dict], dict]] = {}  # county → (valid until,
+# points, the fields a result shows by point id, origin → order)
 _counties_lock = threading.Lock()
 _counties_forgotten = [0]
-ORIGINS_KEPT = 1000
+ORIGINS_KEPT = 64
 
 
 def forget_points(**_kwargs) -> None:
@@ -216,11 +218,11 @@ post_save.connect(forget_points, sender=ServicePoint, dispatch_uid="search-forge
 post_delete.connect(forget_points, sender=ServicePoint, dispatch_uid="search-forget-points-delete")
 
 
-def _county_points(county_code: str) -> tuple[list[dict], dict]:
+def _county_points(county_code: str) -> tuple[list[dict], dict[int, dict], dict]:
     seconds = settings.POINT_HOST_SECONDS
     known = _counties.get(county_code) if seconds else None
     if known is not None and known[0] > time.monotonic():
-        return known[1], known[2]
+        return known[1], known[2], known[3]
     before = _counties_forgotten[0]
     arg = Params()
     sql = f"""
@@ -232,11 +234,12 @@ def _county_points(county_code: str) -> tuple[list[dict], dict]:
     points = [{"id": pk, "slug": slug, "name": name, "tier": tiers.get(tier, tier), "address": address,
                "phone": phone, "region_code": region, "lat": plat, "lng": plng}
               for pk, slug, name, tier, address, phone, region, plat, plng in execute("points", sql, arg)]
+    rows = {p["id"]: {name: p[name] for name in ("slug", "name", "tier", "address", "phone")} for p in points}
     orders: dict = {}
     with _counties_lock:
         if seconds and _counties_forgotten[0] == before:
-            _counties[county_code] = (time.monotonic() + seconds, points, orders)
-    return points, orders
+            _counties[county_code] = (time.monotonic() + seconds, points, rows, orders)
+    return points, rows, orders
 
 
 def _km_sql_order(lat: float, lng: float, plat: float | None, plng: float | None) -> float | None:
@@ -254,19 +257,18 @@ def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float |
     """The county's active points nearest first (without an origin: by region code) as an array
     literal of their ids (one string to send, not a list of 1,000 numbers to adapt), with their
     distances and the fields a result shows."""
-    points, orders = _county_points(county_code)
+    points, rows, orders = _county_points(county_code)
     key = (lat, lng)
     found = orders.get(key)
     if found is None:
         km = {p["id"]: None if lat is None else _km_sql_order(float(lat), float(lng), p["lat"], p["lng"])
               for p in points}
         ordered = sorted(points, key=lambda p: (km[p["id"]] is None, km[p["id"]] or 0.0, p["region_code"]))
-        rows = {p["id"]: {name: p[name] for name in ("slug", "name", "tier", "address", "phone")} for p in points}
-        found = ("{" + ",".join(str(p["id"]) for p in ordered) + "}", km, rows)
+        found = ("{" + ",".join(str(p["id"]) for p in ordered) + "}", km)
         if len(orders) >= ORIGINS_KEPT:
             orders.clear()
         orders[key] = found
-    return found
+    return found[0], found[1], rows
 
 
 def no_result_help(point: ServicePoint, query: analysis.AnalysedQuery, url_for: UrlFor) -> dict:
