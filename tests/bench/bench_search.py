@@ -344,16 +344,24 @@ def postgres_pid() -> int | None:
         return None
 
 
+# The Elasticsearch node's process while one runs (main): its CPU per answer is reported too,
+# the part of an Elasticsearch search the app's and PostgreSQL's CPU leave out.
+NODE: dict[str, int | None] = {"pid": None}
+
+
 def wrk_run(wrk: str, server: Server, script, duration: str = DURATION) -> dict:
     """wrk's figures, and the CPU the app server and PostgreSQL spent per answer meanwhile: what a
     request costs the machine, which holds when other work shares it (throughput does not)."""
     command = [wrk, f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{duration}", "--timeout", WRK_TIMEOUT, "-s", str(script),
                "-H", f"Host: {server.host}", f"http://127.0.0.1:{server.port}/"]
     database = postgres_pid()
+    node = NODE["pid"]
     app_before, db_before = cpu_seconds(server.process.pid), cpu_seconds(database) if database else 0.0
+    node_before = cpu_seconds(node) if node else 0.0
     done = subprocess.run(command, capture_output=True, text=True, timeout=seconds(duration) + 120)
     app_cpu = cpu_seconds(server.process.pid) - app_before
     db_cpu = cpu_seconds(database) - db_before if database else float("nan")
+    node_cpu = cpu_seconds(node) - node_before if node else float("nan")
     if done.returncode:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     values = {k: int(v) for k, v in re.findall(r"^BENCH (\w+) (\d+)$", done.stdout, re.M)}
@@ -361,7 +369,8 @@ def wrk_run(wrk: str, server: Server, script, duration: str = DURATION) -> dict:
          "p50": values["p50_us"] / 1000, "p95": values["p95_us"] / 1000, "p99": values["p99_us"] / 1000,
          "non200": values["non200"], "timeouts": values["timeouts"], "how": f"wrk c={CONNECTIONS}",
          "app_cpu_ms": 1000 * app_cpu / max(1, values["requests"]),
-         "db_cpu_ms": 1000 * db_cpu / max(1, values["requests"])}
+         "db_cpu_ms": 1000 * db_cpu / max(1, values["requests"]),
+         "node_cpu_ms": 1000 * node_cpu / max(1, values["requests"])}
     errors = values["socket_errors"] - values["timeouts"]
     if r["non200"] or errors:
         raise SystemExit(f"FAILED: {server.name} {script.name}: {r['non200']} answers other than 200, "
@@ -537,6 +546,7 @@ def main() -> None:
                   "stock Wagtail (db)": relevance("stock Wagtail (db)", stock_ranker(county))}
 
     es = None if PG_ONLY else start_elasticsearch()
+    NODE["pid"] = es.process.pid if es is not None and es.process is not None else None
     servers: list[Server] = []
     try:
         settings.ELASTICSEARCH_URL = None if es is None else es.url()
@@ -622,8 +632,8 @@ def main() -> None:
                                   f"(fallback; see {server.log})", flush=True)
                         r["fallbacks"] = sum(wrong.values())
                     results[(scope, key, mix)] = r
-                    cpu = (f" · CPU per answer: app {r['app_cpu_ms']:.2f} ms, PostgreSQL {r['db_cpu_ms']:.2f} ms"
-                           if "app_cpu_ms" in r else "")
+                    cpu = (f" · CPU per answer: app {r['app_cpu_ms']:.2f} ms, PostgreSQL {r['db_cpu_ms']:.2f} ms, "
+                           f"Elasticsearch node {r['node_cpu_ms']:.2f} ms" if "app_cpu_ms" in r else "")
                     print(f"    {r['rps']:8.1f} req/s · p50 {r['p50']:.1f} ms · p95 {r['p95']:.1f} ms · "
                           f"p99 {r['p99']:.1f} ms · {r['requests']} requests, non-200 {r['non200']}{cpu}"
                           f"{' · backends ' + str(r['backends']) if backend else ''} · load {load_average()}",
@@ -653,8 +663,9 @@ def main() -> None:
                 r = results[(scope, key, mix)]
                 notes = [r["how"]] + [f"{r[k]} {label}" for k, label in (
                     ("fallbacks", "fell back to PostgreSQL"), ("timeouts", f"over {WRK_TIMEOUT}")) if r.get(k)]
-                if "app_cpu_ms" in r:  # Elasticsearch's own CPU is not counted
-                    notes.append(f"CPU/answer app {r['app_cpu_ms']:.2f} ms + PostgreSQL {r['db_cpu_ms']:.2f} ms")
+                if "app_cpu_ms" in r:  # the node's: what it spends while any way runs (an idle node too)
+                    notes.append(f"CPU/answer app {r['app_cpu_ms']:.2f} ms + PostgreSQL {r['db_cpu_ms']:.2f} ms"
+                                 f" + Elasticsearch node {r['node_cpu_ms']:.2f} ms")
                 print(f"{scope:8} {mix:5} {names[key]:22} {r['rps']:8.1f} {r['p50']:8.1f} {r['p95']:8.1f} "
                       f"{r['p99']:8.1f} {r['requests']:7d} {r['non200']:7d} {r['rps'] / stock['rps']:12.1f}x "
                       f"{stock['p50'] / r['p50']:14.1f}x  {', '.join(notes)}")
