@@ -10,9 +10,6 @@ each microsecond and round trip counts):
   increments every search's budget this way): here one Lua script does both,
   atomically, and still refuses a key that is not there (ValueError), as
   Django's contract says, so no counter is ever made without its expiry.
-- `count` (not in Django's API) is the counter of a budget in one round trip:
-  INCR, and EXPIRE when that made the key. django-ratelimit's get_usage needs
-  two (add, then incr), on every search (search.limits).
 """
 from __future__ import annotations
 
@@ -22,12 +19,6 @@ _INCR_EXISTING = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
 return nil
 """
-# A counter made by this call gets its expiry in the same call, so none lives forever.
-_COUNT = """
-local n = redis.call('INCRBY', KEYS[1], ARGV[1])
-if n == tonumber(ARGV[1]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return n
-"""
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):
@@ -35,7 +26,6 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         super().__init__(*args, **kwargs)
         self._clients: dict[int, object] = {}
         self._incr_existing = None
-        self._count = None
 
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
@@ -53,19 +43,8 @@ class RedisCacheClient(django_redis.RedisCacheClient):
             raise ValueError(f"Key '{key}' not found.")
         return value
 
-    def count(self, key, delta, timeout):
-        client = self.get_client(key, write=True)
-        if self._count is None:
-            self._count = client.register_script(_COUNT)
-        return self._count(keys=[key], args=[delta, timeout], client=client)
-
 
 class RedisCache(django_redis.RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = RedisCacheClient
-
-    def count(self, key, timeout: int, delta: int = 1) -> int:
-        """Add `delta` to the counter `key` and return it; a counter this makes
-        expires after `timeout` seconds. One round trip."""
-        return self._cache.count(self.make_and_validate_key(key), delta, timeout)
