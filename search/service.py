@@ -5,7 +5,6 @@ no-result help and the search log."""
 from __future__ import annotations
 
 import logging
-import math
 import re
 import threading
 import time
@@ -21,7 +20,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from standards import authority
-from tenants.geo import EARTH_RADIUS_KM, distance_km  # the guide's 就近办 measures the same way
+from tenants.geo import distance_km  # the guide's 就近办 measures the same way
 from tenants.models import PointStatus, ServicePoint
 
 from . import analysis, backends, log_buffer, results_cache
@@ -242,15 +241,8 @@ def _county_points(county_code: str) -> tuple[list[dict], dict[int, dict], dict]
     return points, rows, orders
 
 
-def _km_sql_order(lat: float, lng: float, plat: float | None, plng: float | None) -> float | None:
-    """tenants.geo's haversine, written operation for operation as the SQL that nearest_points used
-    before (same order of float operations, so the same distances to the last bit and the same
-    order of points at equal rounded distances)."""
-    if plat is None or plng is None:
-        return None
-    a = (math.sin(math.radians(plat - lat) / 2) ** 2
-         + math.cos(math.radians(lat)) * math.cos(math.radians(plat)) * math.sin(math.radians(plng - lng) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+def _km(lat: float, lng: float, plat: float | None, plng: float | None) -> float | None:
+    return None if plat is None or plng is None else distance_km(lat, lng, plat, plng)
 
 
 def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float | None], dict[int, dict]]:
@@ -261,7 +253,7 @@ def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float |
     key = (lat, lng)
     found = orders.get(key)
     if found is None:
-        km = {p["id"]: None if lat is None else _km_sql_order(float(lat), float(lng), p["lat"], p["lng"])
+        km = {p["id"]: None if lat is None else _km(float(lat), float(lng), p["lat"], p["lng"])
               for p in points}
         ordered = sorted(points, key=lambda p: (km[p["id"]] is None, km[p["id"]] or 0.0, p["region_code"]))
         found = ("{" + ",".join(str(p["id"]) for p in ordered) + "}", km)

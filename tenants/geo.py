@@ -1,6 +1,5 @@
 """Distances between a citizen and service points ("就近办"), one way for the
-guide page and for search (search/service.py orders points by the same
-formula, written out with the same float operations)."""
+guide page and for search (search/service.py orders a county's points by it)."""
 from __future__ import annotations
 
 import math
