@@ -296,11 +296,22 @@ def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5) ->
                   .annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
     docs = {d["code"]: d for d in SearchDocument.objects.of_point(point).values("code", "name", "url")}
     if len(ranked) < limit:
-        common = (SearchDocument.objects.filter(county_code=point.county_code, code__in=list(docs))
-                  .values("code").annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
-        ranked += [c for c in common if c not in ranked]
+        ranked += [c for c in _most_offered(point.county_code, list(docs)) if c not in ranked]
     picked = [docs[c] for c in ranked if c in docs and c not in exclude][:limit]
     return [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in picked]
+
+
+def _most_offered(county_code: str, codes: list[str], limit: int = 20) -> list[str]:
+    """Of these codes, those most documents of the county have. Counted from the network
+    entries (search_networkentry: a county's documents grouped, each group's count kept by
+    triggers), a few hundred rows: counting the documents themselves read one row per point
+    and item, 120 ms at 1,000 points for every search that found nothing (issue 16)."""
+    arg = Params()
+    return [code for (code,) in execute(
+        "most_offered",
+        f"SELECT code FROM {public('search_networkentry')} WHERE county_code = {arg(county_code, 'text')}"
+        f" AND code = ANY({arg(codes, 'text[]')}) GROUP BY code ORDER BY sum(n) DESC, code"
+        f" LIMIT {arg(limit, 'int')}", arg)]
 
 
 def record_click(point: ServicePoint, query: str, code: str, rank: int, *,

@@ -190,6 +190,22 @@ def test_no_result_says_so_and_helps(indexed, client_at):
     assert body["help"]["popular"], "popular items are offered"
 
 
+def test_no_result_help_offers_first_what_most_points_of_the_county_offer(indexed):
+    """The popular list is filled from the items most of the county's points offer, counted
+    from the network entries: the same order as counting the county's documents one by one."""
+    from django.db.models import Count
+
+    from search import service
+    from search.models import SearchDocument
+
+    county = indexed.county
+    codes = list(SearchDocument.objects.of_point(county).values_list("code", flat=True))
+    counted = (SearchDocument.objects.filter(county_code=county.county_code, code__in=codes)
+               .values("code").annotate(n=Count("pk")).order_by("-n", "code"))
+    assert len({row["n"] for row in counted}) > 1, "the network's points offer different items"
+    assert service._most_offered(county.county_code, codes) == [row["code"] for row in counted][:20]
+
+
 @pytest.mark.parametrize("params, param", [
     ({}, "q"), ({"q": " "}, "q"), ({"q": "低保", "scope": "world"}, "scope"),
     ({"q": "低保", "lat": "28.2"}, "lng"), ({"q": "低保", "lat": "abc", "lng": "1"}, "lat"),
