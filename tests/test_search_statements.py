@@ -4,8 +4,11 @@ and runs without the tenant's `SET search_path`, yet the point's own schema is
 what the request reads next, also inside a transaction; statements dropped
 behind Django's back are made again; and the nearest accepting points, now read
 from a per-process list of the county's points, follow a suspended point and a
-dropped adoption at once."""
+dropped adoption at once. A search's term sets are scored from postings kept
+by triggers: they follow every change of the sets."""
 from __future__ import annotations
+
+from contextlib import nullcontext
 
 import pytest
 from django.db import connection, transaction
@@ -59,7 +62,7 @@ def test_a_search_request_sends_no_search_path_before_its_statement(indexed, cli
 @pytest.mark.parametrize("atomic", [False, True])
 def test_the_points_schema_is_what_the_request_reads_after_a_search(indexed, atomic):
     point = indexed.village
-    with tenant_context(point), (transaction.atomic() if atomic else _nothing()):
+    with tenant_context(point), (transaction.atomic() if atomic else nullcontext()):
         with connection.cursor() as cursor:  # the point's search path set, as for any ORM query
             cursor.execute("SELECT current_schema()")
             assert cursor.fetchone()[0] == point.schema_name
@@ -67,14 +70,6 @@ def test_the_points_schema_is_what_the_request_reads_after_a_search(indexed, ato
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_schema()")
             assert cursor.fetchone()[0] == point.schema_name
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *_exc):
-        return False
 
 
 def test_statements_dropped_behind_djangos_back_are_prepared_again(indexed):
@@ -137,3 +132,37 @@ def test_nearest_points_follow_a_suspension_and_a_dropped_adoption_at_once(netwo
     assert nearest(network, CODE, *origin) == expected_nearest(network, CODE, *origin)
     for lat, lng in ((28.2, 112.6), (28.11, 112.6), (None, None)):
         assert nearest(network, CODE, lat, lng) == expected_nearest(network, CODE, lat, lng)
+
+
+def _postings_and_sets() -> tuple[set, set]:
+    from search.models import SearchTermSet
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT term, key, weight FROM public.search_termposting")
+        postings = set(cursor.fetchall())
+    expected = {(term, key, int(weight)) for key, weights in SearchTermSet.objects.values_list("key", "weights")
+                for term, weight in weights.items()}
+    return postings, expected
+
+
+def test_term_postings_follow_every_change_of_the_term_sets(indexed):
+    """The score of a search reads the postings, so they must be the sets' weights exactly:
+    after the network's indexing, a set added (and one added again), changed and dropped."""
+    from search import indexing
+    from search.models import SearchTermSet
+
+    postings, expected = _postings_and_sets()
+    assert expected and postings == expected
+    new = SearchTermSet(key="t" * 40, weights={"w:测试词": 3, "w:另一词": 1}, terms=["w:另一词", "w:测试词"])
+    SearchTermSet.objects.bulk_create([new, SearchTermSet.objects.exclude(key=new.key).first()],
+                                      ignore_conflicts=True)  # as indexing writes them: the second exists
+    postings, expected = _postings_and_sets()
+    assert ("w:测试词", new.key, 3) in postings and postings == expected
+    SearchTermSet.objects.filter(key=new.key).update(weights={"w:测试词": 5})
+    postings, expected = _postings_and_sets()
+    assert ("w:测试词", new.key, 5) in postings and postings == expected
+    assert not any(key == new.key and term == "w:另一词" for term, key, _ in postings)
+    assert indexing.drop_unused_term_sets() >= 1  # no document uses it
+    postings, expected = _postings_and_sets()
+    assert not any(key == new.key for _, key, _ in postings) and postings == expected
+    assert CODE in codes(search(indexed.village, "低保"))  # still scored from the postings

@@ -1,11 +1,11 @@
 """The PostgreSQL backend: documents in one table in public
 (search_searchdocument, a trigram index for suggestions), their weighted
-terms in another (search_searchtermset, a GIN index over the terms), shared
-by every document with the same terms.
+terms in another (search_searchtermset), shared by every document with the
+same terms, and those terms' postings (search_termposting: term, set, weight).
 
-A search is one statement: the term sets holding any query term come from the
-GIN index, each gets the score of search.analysis (query weight × document
-weight, summed) once, and joins the documents of the point or network; the
+A search is one statement: the postings of the query's terms give each term
+set holding one of them the score of search.analysis (query weight × document
+weight, summed), once, and the sets join the documents of the point or network; the
 same statement returns the page with its documents' fields, the total and
 the facets, all counted as distinct items so that a network search counts each
 item once. Facets are disjunctive: each counts with every filter but its own.
@@ -14,7 +14,7 @@ go in one statement too: one round trip to the database per search.
 """
 from __future__ import annotations
 
-import json
+import orjson
 
 from .. import analysis
 from ..query import SearchParams
@@ -22,7 +22,8 @@ from .base import RESULT_FIELDS, Answer, Hit, Scope, facet_list
 from .prepared import Params, execute, public
 
 TABLE = public("search_searchdocument")
-TERM_SETS = public("search_searchtermset")
+# Each term set's weights by term (migration 0006, kept by triggers on search_searchtermset).
+POSTINGS = public("search_termposting")
 # One row per item of a county and distinct term set and facet values, kept by triggers
 # (migration 0005): a network search reads a few hundred rows, not one per point and item.
 NETWORK = public("search_networkentry")
@@ -61,8 +62,9 @@ def _keep(columns: dict[str, str], leave_out: str | None = None) -> str:
     return " AND ".join(kept) or "TRUE"
 
 
-# A hit's fields (base.RESULT_FIELDS) as one JSON value, read in the search statement itself.
-_DOC_JSON = "json_build_object(" + ", ".join(f"'{f}', d.{f}" for f in RESULT_FIELDS) + ")"
+# A hit's fields (base.RESULT_FIELDS) as one JSON text, read in the search statement itself and
+# parsed by orjson (psycopg2 would parse a json column with the standard library's, 3x slower).
+_DOC_JSON = "json_build_object(" + ", ".join(f"'{f}', d.{f}" for f in RESULT_FIELDS) + ")::text"
 
 
 def _facet_selects(flags: dict[str, str], n: int, matched: str) -> list[str]:
@@ -70,7 +72,7 @@ def _facet_selects(flags: dict[str, str], n: int, matched: str) -> list[str]:
     items = "count(DISTINCT code)"
 
     def row(facet: str, value: str, count: str, rest: str) -> str:
-        return f"SELECT {n}, {facet}, {value}, {count}, NULL::bigint, NULL::json FROM {matched}{rest}"
+        return f"SELECT {n}, {facet}, {value}, {count}, NULL::bigint, NULL::text FROM {matched}{rest}"
 
     return [
         row("'theme'", "t", items, f", unnest(themes) t WHERE {_keep(flags, 'theme')} GROUP BY t"),
@@ -112,14 +114,14 @@ class PostgresBackend:
                 # same whatever the query (search/backends/prepared.py).
                 terms_arg = arg(terms, "text[]")
                 weights_arg = arg([query.terms[term] for term in terms], "int[]")
-                # A term set's weights are long enough to be stored compressed out of line (TOAST),
-                # and each `->>` unpacked them again: 30 terms × 18 sets took 3.9 ms of a 4.8 ms
-                # search. `|| '{}'` unpacks them once per set into a value the terms then read.
+                # Scored from the postings of the query's terms (one row per term and set, read
+                # from their index alone), not by looking each term up in every matching set's
+                # weights: 0.34 against 0.53-0.62 ms a cold query at 1,000 points (migration 0006).
                 ctes.append(f"""{sets} AS MATERIALIZED (
-                    SELECT key, (SELECT sum(COALESCE((unpacked.w ->> q.term)::int, 0) * q.weight)
-                                 FROM unnest({terms_arg}::text[], {weights_arg}::int[]) q(term, weight)) AS score
-                    FROM {TERM_SETS} s CROSS JOIN LATERAL (SELECT s.weights || '{{}}'::jsonb AS w OFFSET 0) unpacked
-                    WHERE terms && {terms_arg}::text[])""")
+                    SELECT p.key, sum(p.weight * q.weight) AS score
+                    FROM unnest({terms_arg}::text[], {weights_arg}::int[]) q(term, weight)
+                    JOIN {POSTINGS} p ON p.term = q.term
+                    GROUP BY p.key)""")
             flags = _flags(params, arg)
             flag_columns = "".join(f", {column}" for column in flags.values())
             matched, best, page = f"matched{n}", f"best{n}", f"page{n}"
@@ -135,13 +137,14 @@ class PostgresBackend:
                 ORDER BY score DESC, code LIMIT {arg(params.size, "int")} OFFSET {arg(params.offset, "int")})""")
             selects.append(f"""SELECT {n}, 'hit', p.doc_id, p.score::bigint, p.rank, {_DOC_JSON}
                 FROM {page} p JOIN {TABLE} d ON d.doc_id = p.doc_id""")
-            selects.append(f"SELECT {n}, 'total', '', count(*), NULL::bigint, NULL::json FROM {best}")
+            selects.append(f"SELECT {n}, 'total', '', count(*), NULL::bigint, NULL::text FROM {best}")
             if facets:
                 selects += _facet_selects(flags, n, matched)
         sql = f"WITH {', '.join(ctes)}\n" + "\nUNION ALL ".join(selects)
-        # The term sets are few rows with long arrays: the planner may reckon a sequential scan
-        # cheap, but testing `terms && query` on every row cost 74 ms at 250 points against
-        # 8 ms through the GIN index (EXPLAIN ANALYZE, search/README.md). SET LOCAL in the same
+        # Every table is read through an index: on small tables the planner may reckon a
+        # sequential scan cheap (testing every term set cost 74 ms at 250 points against 8 ms
+        # through an index: EXPLAIN ANALYZE, search/README.md), and a generic plan, made before
+        # any terms are known, reckons with a guess of their number. SET LOCAL in the same
         # message as the search: both run in one implicit transaction (one round trip, no
         # BEGIN/COMMIT of their own), and the setting ends with it; it holds when the statement
         # is planned, at its first EXECUTE. The generic plan (made once, for any terms) executes as
@@ -156,7 +159,7 @@ class PostgresBackend:
         counts: list[dict[str, dict[str, int]]] = [{} for _ in asks]
         for n, kind, value, number, rank, doc in rows:
             if kind == "hit":
-                hits[n].append((rank, Hit(float(number), json.loads(doc) if isinstance(doc, str) else doc)))
+                hits[n].append((rank, Hit(float(number), orjson.loads(doc))))
             elif kind == "total":
                 totals[n] = int(number)
             else:
