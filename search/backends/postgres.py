@@ -114,8 +114,8 @@ class PostgresBackend:
                 # same whatever the query (search/backends/prepared.py).
                 terms_arg = arg(terms, "text[]")
                 weights_arg = arg([query.terms[term] for term in terms], "int[]")
-                # Scored from the postings of the query's terms (one row per term and set, read
-                # from their index alone), not by looking each term up in every matching set's
+                # Scored from the postings of the query's terms (one row per term and set, found
+                # through their index), not by looking each term up in every matching set's JSON
                 # weights: 0.34 against 0.53-0.62 ms a cold query at 1,000 points (migration 0006).
                 ctes.append(f"""{sets} AS MATERIALIZED (
                     SELECT p.key, sum(p.weight * q.weight) AS score

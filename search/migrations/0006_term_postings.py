@@ -30,7 +30,7 @@ CREATE TABLE search_termposting (
     term text NOT NULL,
     key varchar(40) NOT NULL,
     weight integer NOT NULL,
-    -- A search reads (key, weight) of its terms from the index alone.
+    -- A search finds a term's (key, weight) pairs through this index.
     CONSTRAINT search_termposting_pkey PRIMARY KEY (term, key) INCLUDE (weight)
 );
 CREATE INDEX search_termposting_key ON search_termposting (key);
