@@ -305,7 +305,7 @@ def _most_offered(county_code: str, codes: list[str], limit: int = 20) -> list[s
     """Of these codes, those most documents of the county have. Counted from the network
     entries (search_networkentry: a county's documents grouped, each group's count kept by
     triggers), a few hundred rows: counting the documents themselves read one row per point
-    and item, 120 ms at 1,000 points for every search that found nothing (issue 16)."""
+    and item, 133 ms at 1,000 points for every search that found nothing (issue 16)."""
     arg = Params()
     return [code for (code,) in execute(
         "most_offered",
