@@ -99,7 +99,7 @@ def _upsert(docs: list[dict]) -> None:
     if not docs:
         return
     sets = {doc["terms_key"]: doc["weights"] for doc in docs}
-    SearchTermSet.objects.bulk_create([SearchTermSet(key=key, weights=weights, terms=sorted(weights))
+    SearchTermSet.objects.bulk_create([SearchTermSet(key=key, weights=weights)
                                        for key, weights in sets.items()], ignore_conflicts=True)
     rows = [{k: v for k, v in doc.items() if k != "weights"} for doc in docs]
     fields = [f for f in rows[0] if f not in ("doc_id", "point_id")]

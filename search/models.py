@@ -69,14 +69,12 @@ class SearchTermSet(models.Model):
     """Term → weight class (search.analysis) of documents, shared by every
     document with exactly these terms (key: SHA-1 of them). A standard item's
     guide has the same terms at every point that did not rename it, so a
-    network search scores a few hundred rows, not one per point and item."""
+    network search scores a few hundred rows, not one per point and item.
+    A search reads its weights by term from search_termposting, which
+    triggers keep from these rows (migration 0006)."""
 
     key = models.CharField(primary_key=True, max_length=40)
     weights = models.JSONField()
-    terms = ArrayField(models.TextField())  # the keys of `weights`, for the GIN index
-
-    class Meta:
-        indexes = [GinIndex(fields=["terms"], name="search_termset_terms_gin")]
 
     def __str__(self):
         return self.key
