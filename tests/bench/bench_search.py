@@ -82,7 +82,7 @@ BASELINE = os.environ.get("BENCH_SEARCH_BASELINE")
 WARMUP = os.environ.get("BENCH_SEARCH_WARMUP", "5s")
 # The Elasticsearch node's own warm-up, once, before the first way that reads it: a freshly started
 # JVM compiles its code for minutes, and its CPU per search fell from 16 to 6 ms over the first
-# 3,000 searches (one at a time, 1,000 points), so a 15 s warm-up measured the compiler more than
+# 4,000 searches (one at a time, 1,000 points), so a 15 s warm-up measured the compiler more than
 # the searches. A node in service runs for days; "0" measures a fresh node.
 NODE_WARMUP = os.environ.get("BENCH_SEARCH_NODE_WARMUP", "60s")
 # "postgres": no Elasticsearch node, index or load (when its reindex would not fit the time at hand).
