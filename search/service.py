@@ -241,10 +241,6 @@ def _county_points(county_code: str) -> tuple[list[dict], dict[int, dict], dict]
     return points, rows, orders
 
 
-def _km(lat: float, lng: float, plat: float | None, plng: float | None) -> float | None:
-    return None if plat is None or plng is None else distance_km(lat, lng, plat, plng)
-
-
 def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float | None], dict[int, dict]]:
     """The county's active points nearest first (without an origin: by region code) as an array
     literal of their ids (one string to send, not a list of 1,000 numbers to adapt), with their
@@ -253,8 +249,8 @@ def _points_in_order(county_code: str, lat, lng) -> tuple[str, dict[int, float |
     key = (lat, lng)
     found = orders.get(key)
     if found is None:
-        km = {p["id"]: None if lat is None else _km(float(lat), float(lng), p["lat"], p["lng"])
-              for p in points}
+        km = {p["id"]: None if lat is None or p["lat"] is None or p["lng"] is None
+              else distance_km(float(lat), float(lng), p["lat"], p["lng"]) for p in points}
         ordered = sorted(points, key=lambda p: (km[p["id"]] is None, km[p["id"]] or 0.0, p["region_code"]))
         found = ("{" + ",".join(str(p["id"]) for p in ordered) + "}", km)
         if len(orders) >= ORIGINS_KEPT:

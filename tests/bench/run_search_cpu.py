@@ -8,6 +8,9 @@ a copy of an older commit and this checkout in turn, BENCH_CPU_ROUNDS times
         .venv/bin/python -m tests.bench.run_search_kept                # once: the network
     git archive a81aa21 | (mkdir -p /tmp/before && tar -x -C /tmp/before)
     YIMEN_PORT_OFFSET=400 BENCH_CPU_CHECKOUTS=/tmp/before,. .venv/bin/python -m tests.bench.run_search_cpu
+
+Another in-process benchmark of tests/bench runs the same way when named:
+`… run_search_cpu search_popular.py`.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def main() -> int:
     offset = int(os.environ.get("YIMEN_PORT_OFFSET", "0") or 0)
     checkouts = [Path(p).resolve() for p in os.environ.get("BENCH_CPU_CHECKOUTS", ".").split(",")]
     rounds = int(os.environ.get("BENCH_CPU_ROUNDS", "2"))
+    script = sys.argv[1] if len(sys.argv) > 1 else "search_cpu.py"
     services = Services(f"bench-{offset}", {"pg": 54349 + offset, "redis": 63809 + offset, "es": 9260 + offset})
     code = 0
     try:
@@ -35,7 +39,7 @@ def main() -> int:
             for checkout in checkouts:
                 # Run from the checkout: its packages come first on the path (Celery adds the
                 # working directory too).
-                code |= subprocess.run([PYTHON, str(Path(__file__).with_name("search_cpu.py"))],
+                code |= subprocess.run([PYTHON, str(Path(__file__).with_name(script))],
                                        env={**_env(env), "BENCH_CPU_CHECKOUT": str(checkout)},
                                        cwd=checkout).returncode
         return code
