@@ -18,8 +18,12 @@ the entry holds
   while it is still the county's: counter and entry are read in one round
   trip (they were two, before the key could be known).
 
-What a backend answer does not hold is computed on every search (the nearest
-points, the search log). Off when SEARCH_RESULT_CACHE_SECONDS is 0 (the test
+An answer is stored only the second time this process is asked the same
+(a doorkeeper, `_seen_before`): most queries of a morning are asked once
+(typos, phrasings), and storing their answers cost each of them a write to
+Redis for nothing and filled Redis with entries never read. What a backend
+answer does not hold is computed on every search (the nearest points, the
+search log). Off when SEARCH_RESULT_CACHE_SECONDS is 0 (the test
 settings, except the tests of this cache). When Redis is unreachable, search
 answers uncached.
 """
@@ -28,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import marshal
+import threading
 
 from django.conf import settings
 from django.core.cache import caches
@@ -41,6 +46,9 @@ log = logging.getLogger(__name__)
 # by a Celery task outside any point's schema must be the one a point's search reads.
 CACHE = "limits"
 REFRESH_SECONDS = 2  # past Elasticsearch's refresh_interval (1 s)
+# The doorkeeper's memory: the keys of answers asked once, in two generations of at most this many
+# (~100 bytes a key: under 2 × 5 MB a process); a key asked again within them is stored.
+DOORKEEPER_KEYS = 50_000
 
 
 def _cache():
@@ -82,7 +90,7 @@ def run(asks: list, stamp) -> tuple[list, str]:
     """backends.run("search_many", asks), through the cache: one round trip to
     Redis reads the county's counter and the entry together (the entry holds
     the counter it was made under, and counts only if that is still the
-    county's), and a miss adds one more to store the answer."""
+    county's), and a miss of an answer asked before adds one more to store it."""
     seconds = settings.SEARCH_RESULT_CACHE_SECONDS
     if not seconds:
         return backends.run("search_many", asks)
@@ -102,6 +110,8 @@ def run(asks: list, stamp) -> tuple[list, str]:
     answers, backend = backends.run("search_many", asks)
     if backend == "postgres" and backends.elastic_enabled():
         return answers, backend  # a fall-back answer is not kept: Elasticsearch is back in seconds
+    if not _seen_before(key):
+        return answers, backend
     try:
         entry = _pack(counter, answers, backend)
     except ValueError:  # a value marshal cannot hold (no backend gives one today): not kept
@@ -112,6 +122,33 @@ def run(asks: list, stamp) -> tuple[list, str]:
     except Exception:
         log.warning("search: result cache unreachable", exc_info=True)
     return answers, backend
+
+
+_recent: set[str] = set()
+_older: set[str] = set()
+_recent_lock = threading.Lock()
+
+
+def _seen_before(key: str) -> bool:
+    """Whether this process was asked for `key` before (within the last one to
+    two DOORKEEPER_KEYS keys), remembering it now. Per process, with no round
+    trip: a query asked again in another process is stored at its second
+    sight there."""
+    global _recent, _older
+    with _recent_lock:
+        if key in _recent or key in _older:
+            return True
+        if len(_recent) >= DOORKEEPER_KEYS:
+            _recent, _older = set(), _recent
+        _recent.add(key)
+        return False
+
+
+def forget_seen() -> None:
+    """Tests: forget which answers were asked (a fresh process)."""
+    with _recent_lock:
+        _recent.clear()
+        _older.clear()
 
 
 def _key(stamp, county: str, asks: list) -> str:

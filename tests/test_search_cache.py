@@ -59,6 +59,7 @@ def answered_from_cache(point, q) -> bool:
     for _ in range(30):
         before = counter()
         first(point, q)
+        first(point, q)  # stored at its second sight (the doorkeeper)
         with CaptureQueriesContext(connection) as asked:
             assert first(point, q)[0] == CODE
         if counter() == before:
@@ -66,6 +67,28 @@ def answered_from_cache(point, q) -> bool:
             return not [s for s in asked.captured_queries if "EXECUTE search_find_" in s["sql"]]
         time.sleep(0.5)
     raise AssertionError("the county's result-cache counter kept moving for 15 s")
+
+
+def test_an_answer_is_stored_only_when_its_query_is_asked_again(network, cache_on):
+    """A query asked once (a typo, a phrasing nobody repeats) leaves nothing in
+    Redis; asked again, its answer is stored, and the third time it is read
+    from there, the same answer."""
+    from search import results_cache
+
+    point = network.other_township
+    results_cache.forget_seen()
+    redis = results_cache._cache()._cache.get_client()
+
+    def entries() -> set:
+        return set(redis.keys("*search:answer:*"))
+
+    before = entries()
+    once = search(point, "低保怎么申请门槛")
+    assert entries() == before
+    again = search(point, "低保怎么申请门槛")
+    assert len(entries() - before) == 1
+    assert answered_from_cache(point, "低保怎么申请门槛")
+    assert search(point, "低保怎么申请门槛")["results"] == once["results"] == again["results"]
 
 
 def network_entries_match_documents() -> bool:
