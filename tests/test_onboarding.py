@@ -1,15 +1,14 @@
 """Onboarding: fast, exact (same catalog as migrations), all or nothing."""
-import secrets
-
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django_tenants.utils import schema_context, schema_exists
 
+from tenants.hooks import template_schema_migrated
 from tenants.models import Domain, PointGroup, ServicePoint
 from tenants.onboarding import AdminSpec, OnboardingError, PointSpec, onboard_point
 from tenants.schema_catalog import catalog_differences, schema_catalog
-from tenants.schema_template import create_schema_from_template, migrate_fresh_schema
+from tenants.schema_template import TEMPLATE_SCHEMA, build_template, create_schema_from_template
 
 
 def test_new_point_has_its_own_site_home_page_and_admin(network, client_at):
@@ -29,23 +28,32 @@ def test_new_point_has_its_own_site_home_page_and_admin(network, client_at):
 
 
 @pytest.fixture(scope="module")
-def migrated(django_db_setup, django_db_blocker):
+def migrated(shared_network, django_db_blocker):
     """The catalog and migration history of a schema built by every migration
-    (the slow way, ~180 migrations): made once, the reference of both tests that
-    compare a point's schema with it."""
-    name = f"cmp_migrated_{secrets.token_hex(4)}"
+    (the slow way, ~180 migrations), made once as the reference of the tests
+    that compare a point's schema with it: the template rebuilt from nothing,
+    read when its migrations have run (template_schema_migrated) and before it
+    is dumped. The rebuild runs while the shared network's points exist, which
+    the rebuild's own test needs."""
+    taken = {}
+
+    def take(sender, **kwargs):
+        # From public, as the reference was always read: PostgreSQL names a
+        # constraint's table without its schema when that schema is on the path.
+        with schema_context("public"):
+            taken["catalog"] = schema_catalog(TEMPLATE_SCHEMA)
+            with connection.cursor() as cursor:
+                cursor.execute(f'SELECT app, name FROM "{TEMPLATE_SCHEMA}".django_migrations')
+                taken["history"] = set(cursor.fetchall())
+
+    template_schema_migrated.connect(take, weak=False, dispatch_uid="test-onboarding-migrated")
     with django_db_blocker.unblock():
         try:
-            migrate_fresh_schema(name)
-            catalog = schema_catalog(name)
-            with connection.cursor() as cursor:
-                cursor.execute(f'SELECT app, name FROM "{name}".django_migrations')
-                history = set(cursor.fetchall())
+            build_template(incremental=False)
         finally:
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+            template_schema_migrated.disconnect(dispatch_uid="test-onboarding-migrated")
             connection.set_schema_to_public()
-    return catalog, history
+    return taken["catalog"], taken["history"]
 
 
 def test_template_schema_is_identical_to_a_migrated_one(network, migrated):
@@ -142,18 +150,18 @@ def test_failure_half_way_leaves_nothing_behind(network, monkeypatch):
     assert onboard_point(spec).slug == spec.slug
 
 
-def test_a_template_rebuilt_while_points_exist_grants_nothing_to_their_groups(network):
+def test_a_template_rebuilt_while_points_exist_grants_nothing_to_their_groups(shared_network, migrated, network):
     """Wagtail's data migrations grant rights to every group in the shared
-    auth_group; a new point must only know its own and its ancestors' groups."""
+    auth_group; a new point must only know its own and its ancestors' groups.
+    The template was rebuilt from nothing (`migrated`) while the shared
+    network's points and their groups existed."""
     from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
     from tenants.access import authority_groups
-    from tenants.schema_template import build_template
 
-    build_template()
     point = network.make("late", "village", network.township.region_code[:9] + "270", "town")
     allowed = set(authority_groups(point).values_list("group_id", flat=True))
-    assert network.other_village.role_groups.exists()
+    assert shared_network.village.role_groups.exists()
     with schema_context(point.schema_name):
         granted = set(GroupCollectionPermission.objects.values_list("group_id", flat=True))
         granted |= set(GroupPagePermission.objects.values_list("group_id", flat=True))
@@ -169,14 +177,7 @@ def test_template_of_an_earlier_release_is_brought_forward_not_rebuilt(network, 
     points), anything else runs in the template schema, which is dumped again.
     Either way, points made from it match a schema built by every migration."""
     from tenants.models import SchemaTemplate
-    from tenants.schema_template import (
-        TEMPLATE_SCHEMA,
-        _run_template_sql,
-        build_template,
-        dump_schema_sql,
-        migration_fingerprint,
-        portable_sql,
-    )
+    from tenants.schema_template import _run_template_sql, dump_schema_sql, migration_fingerprint, portable_sql
 
     current = SchemaTemplate.objects.get(fingerprint=migration_fingerprint())
     # Make "the previous release's" template: today's, one migration behind
