@@ -27,10 +27,29 @@ def authority_groups(point: ServicePoint) -> QuerySet[PointGroup]:
     )
 
 
+ROLES_KEPT = "_yimen_roles_by_point"  # roles_at's answers, on the user object
+
+
 def roles_at(user, point: ServicePoint | None) -> set[str]:
     if point is None or not point.pk or not user.is_authenticated or not user.is_active:
         return set()
-    return set(authority_groups(point).filter(group__user=user).values_list("role", flat=True))
+    # An admin page asks six or more times (sign-in check, each menu item,
+    # the view): the answer is kept on the user object, by point, as
+    # ModelBackend keeps permissions there. A request loads its user afresh,
+    # and grant_role and revoke_role forget what the object kept.
+    kept = getattr(user, ROLES_KEPT, None)
+    if kept is None:
+        kept = {}
+        setattr(user, ROLES_KEPT, kept)
+    if point.pk not in kept:
+        kept[point.pk] = frozenset(authority_groups(point).filter(group__user=user).values_list("role", flat=True))
+    return set(kept[point.pk])
+
+
+def forget_roles(user) -> None:
+    """After a change of `user`'s groups: the next roles_at asks the database."""
+    if hasattr(user, ROLES_KEPT):
+        delattr(user, ROLES_KEPT)
 
 
 def can_act_at(user, point: ServicePoint | None) -> bool:

@@ -91,11 +91,13 @@ def role_group(point: ServicePoint, role: str) -> Group:
 @transaction.atomic
 def grant_role(user, point: ServicePoint, role: str) -> None:
     user.groups.add(role_group(point, role))
+    access.forget_roles(user)
 
 
 @transaction.atomic
 def revoke_role(user, point: ServicePoint, role: str) -> None:
     user.groups.remove(role_group(point, role))
+    access.forget_roles(user)
     role_revoked.send(sender=ServicePoint, point=point, user=user, role=role)
 
 
