@@ -231,3 +231,20 @@ def test_revoking_the_last_role_at_a_point_leaves_its_desks(network, client_at):
     client.post(f"/admin/people/{clerk.pk}/revoke/clerk/")
     assert _held(clerk, network.county) == set()
     assert not case_access.at_desk(clerk, network.county, "民政局")
+
+
+def test_a_role_granted_or_revoked_counts_at_once_for_the_same_user_object(network):
+    """roles_at keeps its answers on the user object (an admin page asks many
+    times): a grant or a revocation must not leave that object's answer stale."""
+    from tenants.access import can_act_at, roles_at
+    from tenants.roles import grant_role, revoke_role
+
+    user = get_user_model().objects.create_user(f"kept-{secrets.token_hex(3)}", password=PASSWORD)
+    assert not can_act_at(user, network.village)
+    grant_role(user, network.village, "clerk")
+    assert roles_at(user, network.village) == {"clerk"}
+    grant_role(user, network.township, "supervisor")  # reaches down to the village
+    assert roles_at(user, network.village) == {"clerk", "supervisor"}
+    revoke_role(user, network.village, "clerk")
+    revoke_role(user, network.township, "supervisor")
+    assert not can_act_at(user, network.village)
