@@ -7,6 +7,9 @@ that goes through this module.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -27,29 +30,43 @@ def authority_groups(point: ServicePoint) -> QuerySet[PointGroup]:
     )
 
 
-ROLES_KEPT = "_yimen_roles_by_point"  # roles_at's answers, on the user object
+# While a request is served (tenants.middleware.PointMiddleware), the roles
+# asked are kept: an admin page asks six or more times (the sign-in check,
+# each menu item, the view). Outside a request every question reads the
+# database, so a task or a script holding a user object never sees old roles.
+_kept_roles: ContextVar[dict | None] = ContextVar("yimen_kept_roles", default=None)
+
+
+@contextmanager
+def roles_kept_for_request():
+    token = _kept_roles.set({})
+    try:
+        yield
+    finally:
+        _kept_roles.reset(token)
+
+
+def _roles(user, key: tuple, groups: Callable[[], QuerySet[PointGroup]]) -> set[str]:
+    kept = _kept_roles.get()
+    if kept is None:
+        return set(groups().values_list("role", flat=True))
+    key = (user.pk, *key)
+    if key not in kept:
+        kept[key] = frozenset(groups().values_list("role", flat=True))
+    return set(kept[key])
+
+
+def forget_roles() -> None:
+    """After a change of anyone's groups: the rest of the request asks the database again."""
+    kept = _kept_roles.get()
+    if kept is not None:
+        kept.clear()
 
 
 def roles_at(user, point: ServicePoint | None) -> set[str]:
     if point is None or not point.pk or not user.is_authenticated or not user.is_active:
         return set()
-    # An admin page asks six or more times (sign-in check, each menu item,
-    # the view): the answer is kept on the user object, by point, as
-    # ModelBackend keeps permissions there. A request loads its user afresh,
-    # and grant_role and revoke_role forget what the object kept.
-    kept = getattr(user, ROLES_KEPT, None)
-    if kept is None:
-        kept = {}
-        setattr(user, ROLES_KEPT, kept)
-    if point.pk not in kept:
-        kept[point.pk] = frozenset(authority_groups(point).filter(group__user=user).values_list("role", flat=True))
-    return set(kept[point.pk])
-
-
-def forget_roles(user) -> None:
-    """After a change of `user`'s groups: the next roles_at asks the database."""
-    if hasattr(user, ROLES_KEPT):
-        delattr(user, ROLES_KEPT)
+    return _roles(user, ("at", point.pk), lambda: authority_groups(point).filter(group__user=user))
 
 
 def can_act_at(user, point: ServicePoint | None) -> bool:
@@ -60,7 +77,7 @@ def roles_held_at(user, point: ServicePoint | None) -> set[str]:
     """The roles `user` holds at `point` itself (none inherited from above)."""
     if point is None or not point.pk or not user.is_authenticated:
         return set()
-    return set(PointGroup.objects.filter(point=point, group__user=user).values_list("role", flat=True))
+    return _roles(user, ("held", point.pk), lambda: PointGroup.objects.filter(point=point, group__user=user))
 
 
 def points_user_can_enter(user, source: ServicePoint) -> QuerySet[ServicePoint]:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django_tenants.middleware.main import TenantMainMiddleware
 
-from . import active_schema
+from . import access, active_schema
 from .models import Domain, ServicePoint
 
 _FIELDS = [field.attname for field in ServicePoint._meta.concrete_fields]
@@ -40,6 +40,11 @@ for _model in (ServicePoint, Domain):
 
 
 class PointMiddleware(TenantMainMiddleware):
+    def __call__(self, request):
+        # Roles asked while this request is served are asked once (tenants.access).
+        with access.roles_kept_for_request():
+            return super().__call__(request)
+
     def get_tenant(self, domain_model, hostname):
         if hostname == settings.BASE_DOMAIN:
             # The public schema has no ServicePoint row: it is not a point.

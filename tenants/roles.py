@@ -91,13 +91,13 @@ def role_group(point: ServicePoint, role: str) -> Group:
 @transaction.atomic
 def grant_role(user, point: ServicePoint, role: str) -> None:
     user.groups.add(role_group(point, role))
-    access.forget_roles(user)
+    access.forget_roles()
 
 
 @transaction.atomic
 def revoke_role(user, point: ServicePoint, role: str) -> None:
     user.groups.remove(role_group(point, role))
-    access.forget_roles(user)
+    access.forget_roles()
     role_revoked.send(sender=ServicePoint, point=point, user=user, role=role)
 
 

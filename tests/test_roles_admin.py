@@ -233,18 +233,26 @@ def test_revoking_the_last_role_at_a_point_leaves_its_desks(network, client_at):
     assert not case_access.at_desk(clerk, network.county, "民政局")
 
 
-def test_a_role_granted_or_revoked_counts_at_once_for_the_same_user_object(network):
-    """roles_at keeps its answers on the user object (an admin page asks many
-    times): a grant or a revocation must not leave that object's answer stale."""
-    from tenants.access import can_act_at, roles_at
+def test_a_role_granted_or_revoked_counts_at_once_within_a_request(network):
+    """While a request is served, roles asked are kept (an admin page asks many
+    times): a grant or a revocation in that request must not leave them stale,
+    and outside a request nothing is kept."""
+    from tenants.access import can_act_at, roles_at, roles_held_at, roles_kept_for_request
     from tenants.roles import grant_role, revoke_role
 
     user = get_user_model().objects.create_user(f"kept-{secrets.token_hex(3)}", password=PASSWORD)
-    assert not can_act_at(user, network.village)
-    grant_role(user, network.village, "clerk")
+    with roles_kept_for_request():
+        assert not can_act_at(user, network.village)
+        grant_role(user, network.village, "clerk")
+        assert roles_at(user, network.village) == {"clerk"}
+        grant_role(user, network.township, "supervisor")  # reaches down to the village
+        assert roles_at(user, network.village) == {"clerk", "supervisor"}
+        assert roles_held_at(user, network.village) == {"clerk"}
+        revoke_role(user, network.village, "clerk")
+        assert roles_held_at(user, network.village) == set()
+        revoke_role(user, network.township, "supervisor")
+        assert not can_act_at(user, network.village)
+    # Outside a request (a task, a command, a script): every question reads the database.
+    assert roles_at(user, network.village) == set()
+    user.groups.add(network.village.role_groups.get(role="clerk").group)
     assert roles_at(user, network.village) == {"clerk"}
-    grant_role(user, network.township, "supervisor")  # reaches down to the village
-    assert roles_at(user, network.village) == {"clerk", "supervisor"}
-    revoke_role(user, network.village, "clerk")
-    revoke_role(user, network.township, "supervisor")
-    assert not can_act_at(user, network.village)
