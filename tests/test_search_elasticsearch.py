@@ -13,6 +13,7 @@ from django.test import override_settings
 from django_tenants.utils import tenant_context
 
 from search import backends, indexing, service
+from search.backends import elastic_entries
 from search.backends.base import BackendUnavailable
 from search.backends.elastic import admin_client, alias, client, es_source
 from search.models import IndexChange, SearchDocument
@@ -227,7 +228,9 @@ def _unpublish(point, code):
 
 def _es_docs(point) -> dict[str, dict]:
     # The worker writes without waiting for a refresh; a node just restarted may take seconds.
-    admin_client().indices.refresh(index=alias())
+    # The entries too: searches read them, and an entry written in the last second is
+    # not yet visible (the old entry of a renamed item would answer instead).
+    admin_client().indices.refresh(index=f"{alias()},{elastic_entries.alias()}")
     found = admin_client().search(index=alias(), routing=point.schema_name, size=1000,
                             query={"term": {"schema_name": point.schema_name}})
     return {hit["_id"]: hit["_source"] for hit in found["hits"]["hits"]}
@@ -316,8 +319,6 @@ def _entries_match_documents(county_code: str) -> bool:
     """The node's network entries of the county are exactly those its documents in
     PostgreSQL make (search/backends/elastic_entries.py): the same groups, fields
     and lists of points."""
-    from search.backends import elastic_entries
-
     admin_client().indices.refresh(index=elastic_entries.alias())
     found = admin_client().search(index=elastic_entries.alias(), routing=county_code, size=10_000,
                                   query={"term": {"county_code": county_code}}, docvalue_fields=["points"])
