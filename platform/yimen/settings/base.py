@@ -72,6 +72,8 @@ ORIGINAL_BACKEND = "yimen.db"
 TENANT_LIMIT_SET_CALLS = True
 # Points are never dropped automatically (STYLE.md, django-tenants).
 TENANT_MULTIPROCESSING_MAX_PROCESSES = 2
+# Migrations of apps a schema does not hold are passed over without rendering (tenants/schema_migrate.py).
+TENANT_BASE_MIGRATE_COMMAND = "tenants.schema_migrate.Command"
 # How long a process trusts what it looked up of a host's point (tenants.middleware): saves and
 # deletes of points and domains in the same process are seen at once, others within this.
 POINT_HOST_SECONDS = float(env.get("YIMEN_POINT_HOST_SECONDS", "5"))
