@@ -30,15 +30,15 @@ def body(response) -> str:
 
 
 class County:
-    """A county network of the cell with two central admins, each signed in."""
+    """A county network of the cell with two central admins; `client` is the
+    author's, signed in afresh for each test (the `cell` fixture)."""
 
-    def __init__(self, client_at, name: str):
+    def __init__(self, name: str):
         self.net = Network()
         self.code = authority.of_point(self.net.county)
         self.author = self.net.user(f"{name}-author", self.net.county, "central_admin")
         self.reviewer = self.net.user(f"{name}-reviewer", self.net.county, "central_admin")
-        self.client = client_at(self.net.county)
-        self.client.force_login(self.author)
+        self.client = None
 
     def new_version(self, version, **changes):
         """A new version of one of this county's items: drafted, submitted, published by two admins."""
@@ -48,9 +48,25 @@ class County:
         return draft, services.publish(draft, self.reviewer)
 
 
+@pytest.fixture(scope="module")
+def counties(django_db_setup, django_db_blocker):
+    """The two county networks, made once for the module (twelve onboardings
+    instead of sixty): each test adds items, drafts, users and points of its own
+    names only, and reads nothing another test changes."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        made = County("a"), County("b")
+    connection.set_schema_to_public()
+    return made
+
+
 @pytest.fixture
-def cell(client_at):
-    return County(client_at, "a"), County(client_at, "b")
+def cell(counties, client_at):
+    for county in counties:
+        county.client = client_at(county.net.county)
+        county.client.force_login(county.author)
+    return counties
 
 
 def _wait(run: Propagation, timeout: float = 90) -> None:

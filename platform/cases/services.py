@@ -270,7 +270,9 @@ def _step(case_id: int, actor: Actor, action: str, change, *, note: str = "", pu
         # Only the case row: FOR UPDATE over the join would lock the holder's
         # ServicePoint row too, serialising every step at a point and deadlocking
         # against steps at other points (their inserts key-share-lock point rows).
-        case = Case.objects.select_for_update(of=("self",)).select_related("holder").filter(pk=case_id).first()
+        # The three points come in the same query: the checks and the notices read them.
+        case = (Case.objects.select_for_update(of=("self",)).select_related("holder", "deciding_point", "origin_point")
+                .filter(pk=case_id).first())
         if case is None:
             raise CaseError("办件不存在。")
         method = getattr(case, "accept" if action == "accept_with_tolerance" else action)
