@@ -6,7 +6,7 @@ the standards …), and in public every tenant-only one (Wagtail's hundred
 migrations, taggit …): their operations change nothing there. Stock Django
 still applies them one by one, and each operation re-renders the models it
 touches and all models related to them (most of them relate to the user
-model or Wagtail's page), though nothing is written: 90 % of a fresh
+model or Wagtail's page), though nothing is written: 86 % of a fresh
 migration's time went to that rendering (py-spy, building the template).
 
 Here a refused migration that no allowed pending migration depends on is

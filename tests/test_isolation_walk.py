@@ -26,11 +26,13 @@ import io
 import itertools
 import json
 import logging
+import multiprocessing
 import re
 import secrets
 import string
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
@@ -42,7 +44,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.signals import got_request_exception
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.urls import get_resolver
 from django.urls.converters import IntConverter
@@ -558,13 +560,50 @@ def _without(text: str, injected: list[str]) -> str:
 
 
 def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
+    """Every actor's walk. The village admin (who asks every candidate value) and
+    the anonymous visitor walk in a forked process while this one walks the
+    others, about half of the time each: the walk is Python on Django's test
+    client, one core's work, and the run has two. The child gets the world by the
+    fork, opens its own database and cache connections, and sends its findings back."""
+    context = multiprocessing.get_context("fork")
+    def forked(actor: Actor) -> bool:
+        return actor.every_candidate or actor.user is None
+
+    heavy = [actor for actor in actors if forked(actor)]
+    rest = [actor for actor in actors if not forked(actor)]
+    connections.close_all()  # the child must not share this process's sockets to PostgreSQL
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(target=_walk_child, args=(heavy, patterns, writer), daemon=True)
+    child.start()
+    writer.close()
+    findings, count, lines = _walk_actors(rest, patterns)
+    outcome = reader.recv() if reader.poll(600) else ("error", "the forked walk sent nothing in 600 s")
+    child.join(30)
+    assert outcome[0] == "done", f"the forked walk failed:\n{outcome[1]}"
+    _, (child_findings, child_count, child_lines) = outcome
+    for line in child_lines + lines:
+        print(line)
+    return child_findings + findings, child_count + count
+
+
+def _walk_child(actors: list[Actor], patterns, writer) -> None:
+    try:
+        writer.send(("done", _walk_actors(actors, patterns)))
+    except BaseException:  # noqa: BLE001 - reported by the parent
+        writer.send(("error", traceback.format_exc()))
+    finally:
+        connections.close_all()
+        writer.close()
+
+
+def _walk_actors(actors: list[Actor], patterns) -> tuple[list[tuple], int, list[str]]:
     errors = []
 
     def record(sender, request=None, **kwargs):
         errors.append(repr(sys.exc_info()[1]))
 
     got_request_exception.connect(record, weak=False, dispatch_uid="isolation-walk")
-    findings, count = [], 0
+    findings, count, lines = [], 0, []
     try:
         for actor in actors:
             client = Client(HTTP_HOST=actor.point.primary_host)
@@ -605,10 +644,10 @@ def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
                         if host in b.hosts and not allowed:
                             findings.append((actor.label, url, response.status_code,
                                              f"{b.label}: redirect to {host}", ""))
-            print(f"  {actor.label}: {count - before} URLs, {time.monotonic() - began:.1f} s")
+            lines.append(f"  {actor.label}: {count - before} URLs, {time.monotonic() - began:.1f} s")
     finally:
         got_request_exception.disconnect(dispatch_uid="isolation-walk")
-    return findings, count
+    return findings, count, lines
 
 
 def positive_controls(two: Network, sibling: PointB, foreign: PointB) -> dict[str, bool]:
