@@ -226,7 +226,11 @@ def _collect(clerks) -> tuple[list[int], list[str]]:
     ids: list[int] = []
     errors: list[str] = []
     for clerk, reader in clerks:
-        mine, failed = reader.recv() if reader.poll(600) else ([], ["a clerk sent nothing in 600 s"])
+        try:
+            mine, failed = reader.recv() if reader.poll(600) else ([], ["a clerk sent nothing in 600 s"])
+        except EOFError:  # it died without a word
+            clerk.join(30)
+            mine, failed = [], [f"a clerk exited with code {clerk.exitcode} and sent nothing"]
         clerk.join(30)
         ids += mine
         errors += failed

@@ -565,10 +565,10 @@ def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
     others, about half of the time each: the walk is Python on Django's test
     client, one core's work, and the run has two. The child gets the world by the
     fork, opens its own database and cache connections, and sends its findings back."""
-    context = multiprocessing.get_context("fork")
     def forked(actor: Actor) -> bool:
         return actor.every_candidate or actor.user is None
 
+    context = multiprocessing.get_context("fork")
     heavy = [actor for actor in actors if forked(actor)]
     rest = [actor for actor in actors if not forked(actor)]
     connections.close_all()  # the child must not share this process's sockets to PostgreSQL
@@ -577,7 +577,11 @@ def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
     child.start()
     writer.close()
     findings, count, lines = _walk_actors(rest, patterns)
-    outcome = reader.recv() if reader.poll(600) else ("error", "the forked walk sent nothing in 600 s")
+    try:
+        outcome = reader.recv() if reader.poll(600) else ("error", "the forked walk sent nothing in 600 s")
+    except EOFError:  # it died without a word
+        child.join(30)
+        outcome = ("error", f"the forked walk exited with code {child.exitcode} and sent nothing")
     child.join(30)
     assert outcome[0] == "done", f"the forked walk failed:\n{outcome[1]}"
     _, (child_findings, child_count, child_lines) = outcome
