@@ -280,20 +280,25 @@ def no_result_help(point: ServicePoint, query: analysis.AnalysedQuery, url_for: 
                 break
     return {
         "closest": [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in closest],
-        "popular": popular(point, url_for, exclude=seen),
+        "popular": popular(point, url_for, exclude=seen, docs=docs),
     }
 
 
-def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5) -> list[dict]:
+def popular(point: ServicePoint, url_for: UrlFor, exclude=(), limit: int = 5,
+            docs: list[dict] | None = None) -> list[dict]:
     """Most clicked at this point in the last 30 days; filled up with the items
-    most points of the network offer."""
+    most points of the network offer. `docs`: the point's documents (code, name,
+    url), when the caller has read them already (a search that found nothing read
+    them twice: 223 rows, a twentieth of its CPU in a profile)."""
     since = timezone.now() - timedelta(days=30)
     ranked = list(SearchClick.objects.of_point(point).filter(created_at__gte=since).values("code")
                   .annotate(n=Count("pk")).order_by("-n", "code").values_list("code", flat=True)[:20])
-    docs = {d["code"]: d for d in SearchDocument.objects.of_point(point).values("code", "name", "url")}
+    if docs is None:
+        docs = list(SearchDocument.objects.of_point(point).values("code", "name", "url"))
+    by_code = {d["code"]: d for d in docs}
     if len(ranked) < limit:
-        ranked += [c for c in _most_offered(point.county_code, list(docs)) if c not in ranked]
-    picked = [docs[c] for c in ranked if c in docs and c not in exclude][:limit]
+        ranked += [c for c in _most_offered(point.county_code, list(by_code)) if c not in ranked]
+    picked = [by_code[c] for c in ranked if c in by_code and c not in exclude][:limit]
     return [{"code": d["code"], "name": d["name"], "url": url_for(point.slug, d["url"])} for d in picked]
 
 

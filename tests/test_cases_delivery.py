@@ -14,7 +14,6 @@ sends that sweep itself, once a second, while it waits for the last notices.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import random
 import signal
@@ -22,15 +21,16 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from collections import Counter
 
 import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import F
+
+from tests import forked
 
 ITEM = "YM-MZJ-GG-002"  # 老年人优待证办理: accepted at villages, decided by the county's 民政局
 ID = "11010519491231002X"
@@ -175,66 +175,33 @@ def notices_queue(monkeypatch):
     return QUEUE
 
 
-def _carry(actors, numbers: range, writer) -> None:
+def _carry(actors, numbers: range) -> list[int]:
     """One clerk's share, in a process of its own (forked): batches of cases opened
-    at the village and carried up to the county's decision. Sends back the ids of
-    its cases and the errors it met."""
+    at the village and carried up to the county's decision. Returns their ids."""
     from cases import services
 
     village, township, county = actors
     ids: list[int] = []
-    try:
-        for first in range(numbers.start, numbers.stop, BATCH):
-            batch = [services.open_case(village, services.Intake(ITEM, _applicant(n), _materials())).pk
-                     for n in range(first, min(first + BATCH, numbers.stop))]
-            for case_id in batch:
-                services.hand_up(case_id, village)
-            for case_id in batch:
-                services.hand_up(case_id, township)
-            for case_id in batch:
-                services.accept(case_id, county)
-            for case_id in batch:
-                services.decide(case_id, county, granted=True, text="准予办理老年人优待证")
-            ids += batch
-        writer.send((ids, []))
-    except BaseException:  # noqa: BLE001 - reported by the test
-        writer.send((ids, [traceback.format_exc()]))
-    finally:
-        connections.close_all()
-        writer.close()
+    for first in range(numbers.start, numbers.stop, BATCH):
+        batch = [services.open_case(village, services.Intake(ITEM, _applicant(n), _materials())).pk
+                 for n in range(first, min(first + BATCH, numbers.stop))]
+        for case_id in batch:
+            services.hand_up(case_id, village)
+        for case_id in batch:
+            services.hand_up(case_id, township)
+        for case_id in batch:
+            services.accept(case_id, county)
+        for case_id in batch:
+            services.decide(case_id, county, granted=True, text="准予办理老年人优待证")
+        ids += batch
+    return ids
 
 
-def _clerks(actors) -> list:
+def _clerks(actors) -> list[forked.Child]:
     """The clerks, started: processes, not threads, so that two clerks are not one
-    core's work (Python holds one lock per process). Forked before any other
-    thread of the test starts, with this process's connections closed first, so
-    that a clerk shares no socket with it."""
-    context = multiprocessing.get_context("fork")
-    connections.close_all()
+    core's work. Forked before any other thread of the test starts."""
     share = CASES // PRODUCERS
-    clerks = []
-    for n in range(PRODUCERS):
-        reader, writer = context.Pipe(duplex=False)
-        clerk = context.Process(target=_carry, args=(actors, range(n * share, (n + 1) * share), writer), daemon=True)
-        clerk.start()
-        writer.close()
-        clerks.append((clerk, reader))
-    return clerks
-
-
-def _collect(clerks) -> tuple[list[int], list[str]]:
-    ids: list[int] = []
-    errors: list[str] = []
-    for clerk, reader in clerks:
-        try:
-            mine, failed = reader.recv() if reader.poll(600) else ([], ["a clerk sent nothing in 600 s"])
-        except EOFError:  # it died without a word
-            clerk.join(30)
-            mine, failed = [], [f"a clerk exited with code {clerk.exitcode} and sent nothing"]
-        clerk.join(30)
-        ids += mine
-        errors += failed
-    return ids, errors
+    return [forked.start(_carry, actors, range(n * share, (n + 1) * share)) for n in range(PRODUCERS)]
 
 
 def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, actors, notices_queue):
@@ -250,9 +217,14 @@ def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, 
     worker.start()
     killer.start()
     try:
-        ids, errors = _collect(clerks)
+        ids, errors = [], []
+        for clerk in clerks:  # every clerk waited for, so none outlives the test
+            try:
+                ids += clerk.result()
+            except AssertionError as error:
+                errors.append(str(error))
         killer.carried.set()
-        assert errors == [], errors[0]
+        assert not errors, errors[0]
         carried = time.monotonic() - started
         killer.join(150)  # the kills left go on while the worker catches up
         assert not killer.is_alive() and killer.error is None, killer.error

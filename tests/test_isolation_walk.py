@@ -26,13 +26,11 @@ import io
 import itertools
 import json
 import logging
-import multiprocessing
 import re
 import secrets
 import string
 import sys
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode, urlsplit
@@ -44,7 +42,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.signals import got_request_exception
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import get_resolver
 from django.urls.converters import IntConverter
@@ -71,6 +69,7 @@ from standards.services import publish_content
 from tenants import access
 from tenants.models import PointGroup
 from tenants.roles import grant_role
+from tests import forked
 from tests.conftest import Network
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -563,41 +562,19 @@ def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
     """Every actor's walk. The village admin (who asks every candidate value) and
     the anonymous visitor walk in a forked process while this one walks the
     others, about half of the time each: the walk is Python on Django's test
-    client, one core's work, and the run has two. The child gets the world by the
-    fork, opens its own database and cache connections, and sends its findings back."""
-    def forked(actor: Actor) -> bool:
+    client, one core's work, and the run has two (tests/forked.py: the child gets
+    the world by the fork and sends its findings back)."""
+    def in_child(actor: Actor) -> bool:
         return actor.every_candidate or actor.user is None
 
-    context = multiprocessing.get_context("fork")
-    heavy = [actor for actor in actors if forked(actor)]
-    rest = [actor for actor in actors if not forked(actor)]
-    connections.close_all()  # the child must not share this process's sockets to PostgreSQL
-    reader, writer = context.Pipe(duplex=False)
-    child = context.Process(target=_walk_child, args=(heavy, patterns, writer), daemon=True)
-    child.start()
-    writer.close()
+    heavy = [actor for actor in actors if in_child(actor)]
+    rest = [actor for actor in actors if not in_child(actor)]
+    child = forked.start(_walk_actors, heavy, patterns)
     findings, count, lines = _walk_actors(rest, patterns)
-    try:
-        outcome = reader.recv() if reader.poll(600) else ("error", "the forked walk sent nothing in 600 s")
-    except EOFError:  # it died without a word
-        child.join(30)
-        outcome = ("error", f"the forked walk exited with code {child.exitcode} and sent nothing")
-    child.join(30)
-    assert outcome[0] == "done", f"the forked walk failed:\n{outcome[1]}"
-    _, (child_findings, child_count, child_lines) = outcome
+    child_findings, child_count, child_lines = child.result()
     for line in child_lines + lines:
         print(line)
     return child_findings + findings, child_count + count
-
-
-def _walk_child(actors: list[Actor], patterns, writer) -> None:
-    try:
-        writer.send(("done", _walk_actors(actors, patterns)))
-    except BaseException:  # noqa: BLE001 - reported by the parent
-        writer.send(("error", traceback.format_exc()))
-    finally:
-        connections.close_all()
-        writer.close()
 
 
 def _walk_actors(actors: list[Actor], patterns) -> tuple[list[tuple], int, list[str]]:
