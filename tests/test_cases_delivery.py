@@ -27,16 +27,14 @@ import psycopg2
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
-
-from tests import forked
 
 ITEM = "YM-MZJ-GG-002"  # 老年人优待证办理: accepted at villages, decided by the county's 民政局
 ID = "11010519491231002X"
 CASES = 1000
 BATCH = 25
-PRODUCERS = 2  # clerks at once (processes: each its own core and database connection)
+PRODUCERS = 2  # clerks working at once (threads, each its own database connection)
 QUEUE = f"cases-delivery-{os.getpid()}"
 # The worker's connections carry this name, so the test sees its transactions in pg_stat_activity.
 WORKER_APP = f"yimen-delivery-test-{os.getpid()}"
@@ -175,33 +173,28 @@ def notices_queue(monkeypatch):
     return QUEUE
 
 
-def _carry(actors, numbers: range) -> list[int]:
-    """One clerk's share, in a process of its own (forked): batches of cases opened
-    at the village and carried up to the county's decision. Returns their ids."""
+def _carry(actors, numbers: range, ids: list[int], errors: list[BaseException]) -> None:
+    """One clerk's share: batches of cases opened at the village and carried up to the county's decision."""
     from cases import services
 
     village, township, county = actors
-    ids: list[int] = []
-    for first in range(numbers.start, numbers.stop, BATCH):
-        batch = [services.open_case(village, services.Intake(ITEM, _applicant(n), _materials())).pk
-                 for n in range(first, min(first + BATCH, numbers.stop))]
-        for case_id in batch:
-            services.hand_up(case_id, village)
-        for case_id in batch:
-            services.hand_up(case_id, township)
-        for case_id in batch:
-            services.accept(case_id, county)
-        for case_id in batch:
-            services.decide(case_id, county, granted=True, text="准予办理老年人优待证")
-        ids += batch
-    return ids
-
-
-def _clerks(actors) -> list[forked.Child]:
-    """The clerks, started: processes, not threads, so that two clerks are not one
-    core's work. Forked before any other thread of the test starts."""
-    share = CASES // PRODUCERS
-    return [forked.start(_carry, actors, range(n * share, (n + 1) * share)) for n in range(PRODUCERS)]
+    try:
+        for first in range(numbers.start, numbers.stop, BATCH):
+            batch = [services.open_case(village, services.Intake(ITEM, _applicant(n), _materials())).pk
+                     for n in range(first, min(first + BATCH, numbers.stop))]
+            for case_id in batch:
+                services.hand_up(case_id, village)
+            for case_id in batch:
+                services.hand_up(case_id, township)
+            for case_id in batch:
+                services.accept(case_id, county)
+            for case_id in batch:
+                services.decide(case_id, county, granted=True, text="准予办理老年人优待证")
+            ids += batch
+    except BaseException as error:  # noqa: BLE001 - reported by the test
+        errors.append(error)
+    finally:
+        connection.close()
 
 
 def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, actors, notices_queue):
@@ -212,19 +205,21 @@ def test_a_thousand_cases_through_the_tiers_while_the_worker_is_killed(network, 
     steps = ["receive_window", "hand_up", "hand_up", "accept", "decide"]
     worker = Worker()
     killer = Killer(worker, kills=random.randint(3, 5), village=network.village.pk)
-    started = time.monotonic()
-    clerks = _clerks(actors)
     worker.start()
     killer.start()
+    ids: list[int] = []
+    errors: list[BaseException] = []
+    share = CASES // PRODUCERS
+    clerks = [threading.Thread(target=_carry, args=(actors, range(n * share, (n + 1) * share), ids, errors))
+              for n in range(PRODUCERS)]
+    started = time.monotonic()
     try:
-        ids, errors = [], []
-        for clerk in clerks:  # every clerk waited for, so none outlives the test
-            try:
-                ids += clerk.result()
-            except AssertionError as error:
-                errors.append(str(error))
+        for clerk in clerks:
+            clerk.start()
+        for clerk in clerks:
+            clerk.join()
         killer.carried.set()
-        assert not errors, errors[0]
+        assert errors == []
         carried = time.monotonic() - started
         killer.join(150)  # the kills left go on while the worker catches up
         assert not killer.is_alive() and killer.error is None, killer.error

@@ -69,7 +69,6 @@ from standards.services import publish_content
 from tenants import access
 from tenants.models import PointGroup
 from tenants.roles import grant_role
-from tests import forked
 from tests.conftest import Network
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -559,32 +558,13 @@ def _without(text: str, injected: list[str]) -> str:
 
 
 def walk(actors: list[Actor], patterns) -> tuple[list[tuple], int]:
-    """Every actor's walk. The village admin (who asks every candidate value) and
-    the anonymous visitor walk in a forked process while this one walks the
-    others, about half of the time each: the walk is Python on Django's test
-    client, one core's work, and the run has two (tests/forked.py: the child gets
-    the world by the fork and sends its findings back)."""
-    def in_child(actor: Actor) -> bool:
-        return actor.every_candidate or actor.user is None
-
-    heavy = [actor for actor in actors if in_child(actor)]
-    rest = [actor for actor in actors if not in_child(actor)]
-    child = forked.start(_walk_actors, heavy, patterns)
-    findings, count, lines = _walk_actors(rest, patterns)
-    child_findings, child_count, child_lines = child.result()
-    for line in child_lines + lines:
-        print(line)
-    return child_findings + findings, child_count + count
-
-
-def _walk_actors(actors: list[Actor], patterns) -> tuple[list[tuple], int, list[str]]:
     errors = []
 
     def record(sender, request=None, **kwargs):
         errors.append(repr(sys.exc_info()[1]))
 
     got_request_exception.connect(record, weak=False, dispatch_uid="isolation-walk")
-    findings, count, lines = [], 0, []
+    findings, count = [], 0
     try:
         for actor in actors:
             client = Client(HTTP_HOST=actor.point.primary_host)
@@ -625,10 +605,10 @@ def _walk_actors(actors: list[Actor], patterns) -> tuple[list[tuple], int, list[
                         if host in b.hosts and not allowed:
                             findings.append((actor.label, url, response.status_code,
                                              f"{b.label}: redirect to {host}", ""))
-            lines.append(f"  {actor.label}: {count - before} URLs, {time.monotonic() - began:.1f} s")
+            print(f"  {actor.label}: {count - before} URLs, {time.monotonic() - began:.1f} s")
     finally:
         got_request_exception.disconnect(dispatch_uid="isolation-walk")
-    return findings, count, lines
+    return findings, count
 
 
 def positive_controls(two: Network, sibling: PointB, foreign: PointB) -> dict[str, bool]:
