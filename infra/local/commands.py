@@ -3,12 +3,14 @@
   demo [--elasticsearch]  embedded PostgreSQL + Redis, migrate, build the demo
                           network, serve it on localhost:8000 with a Celery
                           worker and beat; Ctrl-C stops everything it started.
-  test [pytest args]      the whole suite against real servers of its own.
+  test [pytest args]      the whole suite against real servers of its own, as
+                          two shards at once; with arguments, pytest with them.
   bench [names]           the benchmarks under tests/bench (not part of `test`).
   manage ARGS             manage.py against the demo's servers.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import shutil
 import signal
@@ -31,8 +33,26 @@ DEMO = {"pg": 54329, "redis": 63790, "es": 9200, "web": 8000}
 # YIMEN_PORT_OFFSET lets several test runs share a machine (e.g. two checkouts):
 # each gets its own ports and its own data folder.
 _OFFSET = int(os.environ.get("YIMEN_PORT_OFFSET", "0") or 0)
-TEST = {"pg": 54339 + _OFFSET, "redis": 63799 + _OFFSET, "es": 9250 + _OFFSET}
-TEST_DATA = "test" if not _OFFSET else f"test-{_OFFSET}"
+
+
+def _test_ports(offset: int) -> dict[str, int]:
+    return {"pg": 54339 + offset, "redis": 63799 + offset, "es": 9250 + offset}
+
+
+def _test_data(offset: int) -> str:
+    return "test" if not offset else f"test-{offset}"
+
+
+# `test` without arguments runs the suite as two shards at once, each a pytest
+# process against servers of its own (PostgreSQL, Redis, an Elasticsearch node,
+# a Celery worker), its ports and data folder shifted by SHARD_PORTS. Run as one
+# process the suite kept one of the machine's two cores busy and left the other
+# mostly idle (it waits on its servers and subprocesses); the second shard uses it.
+# The second shard takes the browser tests (so one Chromium per run) and the long,
+# self-contained tests named here; the first shard takes every other file.
+SECOND_SHARD = ("test_browser*.py", "test_cases_delivery.py", "test_isolation_walk.py",
+                "test_search_elasticsearch.py", "test_supervision_kill.py", "test_propagation.py")
+SHARD_PORTS = 100
 
 
 def _env(extra: dict[str, str]) -> dict[str, str]:
@@ -152,34 +172,98 @@ def ensure_chromium() -> None:
                    env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
+def _shards() -> list[list[str]]:
+    files = sorted((ROOT / "tests").glob("test_*.py"))
+    second = []
+    for pattern in SECOND_SHARD:
+        matched = [f for f in files if fnmatch.fnmatch(f.name, pattern)]
+        if not matched:  # a file renamed or removed: the list must follow
+            raise SystemExit(f"[yimen] SECOND_SHARD 的 {pattern} 不再对应 tests/ 下任何文件")
+        second += matched
+    return [[str(f.relative_to(ROOT)) for f in files if f not in second],
+            [str(f.relative_to(ROOT)) for f in second]]
+
+
+class _Shard(threading.Thread):
+    """One pytest process against servers of its own; with a label, its output
+    lines are passed on prefixed by it (two shards write to one terminal)."""
+
+    def __init__(self, label: str | None, offset: int, args: list[str], ready: threading.Event,
+                 failed: list[BaseException]):
+        super().__init__(daemon=True)
+        self.label, self.offset, self.args, self.ready, self.failed = label, offset, args, ready, failed
+        self.code: int | None = None
+        self.summary = ""  # pytest's last "=== … ===" line
+
+    def run(self) -> None:
+        services = Services(_test_data(self.offset), _test_ports(self.offset))
+        try:
+            env = services.start("yimen_test", fresh=True)
+            self.ready.wait()
+            if self.failed:  # the browser did not install: test() raises its error
+                return
+            env.update({
+                "DJANGO_SETTINGS_MODULE": "yimen.settings.test",
+                "YIMEN_TEST_ES_PORT": str(_test_ports(self.offset)["es"]),
+                "YIMEN_ES_CACHE": str(CACHE / "elasticsearch"),
+                "YIMEN_TEST_RUN": _test_data(self.offset),
+                "PYTHONUNBUFFERED": "1",  # progress as it happens, through the pipe too
+            })
+            command = [PYTHON, "-m", "pytest", *self.args]
+            if self.label is None:
+                self.code = subprocess.run(command, env=_env(env), cwd=ROOT).returncode
+                return
+            process = subprocess.Popen(command, env=_env(env), cwd=ROOT, stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, text=True, errors="replace")
+            assert process.stdout is not None
+            for line in process.stdout:
+                if line.startswith("="):
+                    self.summary = line.strip()
+                print(f"[{self.label}] {line}", end="", flush=True)
+            self.code = process.wait()
+        except BaseException as exc:  # reported with the shard's result
+            print(f"[yimen] 第 {self.label or 1} 组未能运行：{exc!r}", file=sys.stderr, flush=True)
+            self.code = 1
+        finally:
+            services.stop()
+
+
 def test(args: list[str]) -> int:
     # Debian's chromium (only on a machine without it) installs while the servers start.
     failed: list[BaseException] = []
+    ready = threading.Event()
 
     def install_browser() -> None:
         try:
             ensure_chromium()
         except BaseException as exc:  # raised below, in this thread
             failed.append(exc)
+        finally:
+            ready.set()
 
-    browser = threading.Thread(target=install_browser, daemon=True)
-    browser.start()
-    services = Services(TEST_DATA, TEST)
-    try:
-        env = services.start("yimen_test", fresh=True)
-        browser.join()
-        if failed:
-            raise failed[0]
-        env.update({
-            "DJANGO_SETTINGS_MODULE": "yimen.settings.test",
-            "YIMEN_TEST_ES_PORT": str(TEST["es"]),
-            "YIMEN_ES_CACHE": str(CACHE / "elasticsearch"),
-        })
-        print("[yimen] 运行测试 …", flush=True)
-        code = subprocess.run([PYTHON, "-m", "pytest", *args], env=_env(env), cwd=ROOT).returncode
-        return code
-    finally:
-        services.stop()
+    threading.Thread(target=install_browser, daemon=True).start()
+    if args:  # a chosen part of the suite: one process, its output as pytest writes it
+        shards = [_Shard(None, _OFFSET, args, ready, failed)]
+    else:
+        first, second = _shards()
+        print(f"[yimen] 运行测试：分两组同时运行，各用自己的服务器（第 1 组 {len(first)} 个文件，"
+              f"第 2 组 {len(second)} 个文件；输出行首标 [1] / [2]）…", flush=True)
+        shards = [_Shard("1", _OFFSET, first, ready, failed),
+                  _Shard("2", _OFFSET + SHARD_PORTS, second, ready, failed)]
+    for shard in shards:
+        shard.start()
+    for shard in shards:
+        while shard.is_alive():
+            try:
+                shard.join(0.5)
+            except KeyboardInterrupt:  # pytest gets it too (same process group); the shards stop their servers
+                pass
+    if failed:
+        raise failed[0]
+    if len(shards) > 1:
+        for shard in shards:
+            print(f"[yimen] 第 {shard.label} 组：{shard.summary or '没有结果'}（退出码 {shard.code}）", flush=True)
+    return max(shard.code if shard.code is not None else 1 for shard in shards)
 
 
 def bench(args: list[str]) -> int:

@@ -12,6 +12,7 @@ Only the standard library is used here, so this works before Django is loaded.
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -55,10 +56,19 @@ class LocalElasticsearch:
     # -- download -----------------------------------------------------------
 
     def ensure_installed(self) -> Path:
-        """Download (through Maven) and unpack the distribution, once."""
+        """Download (through Maven) and unpack the distribution, once. The test
+        command's two shards may both ask at once on a fresh clone: the second
+        waits for the first's lock and then finds it installed."""
         if (self.home / "bin" / "elasticsearch").exists():
             return self.home
         self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.cache_dir / ".install.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (self.home / "bin" / "elasticsearch").exists():
+                return self.home
+            return self._install()
+
+    def _install(self) -> Path:
         archive = self.cache_dir / f"elasticsearch-{self.version}.zip"
         if not archive.exists():
             print(f"[yimen] 下载 Elasticsearch {self.version}（Maven，约 100 MB）…", flush=True)

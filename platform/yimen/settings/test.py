@@ -1,10 +1,14 @@
 """Settings for the test suite: the same real servers, their own database and ports."""
+import os
+
 from .base import *  # noqa: F401,F403
 from .base import REPO
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins in tests
-MEDIA_ROOT = str(REPO / ".data" / "test-media")
-PRIVATE_MEDIA_ROOT = str(REPO / ".data" / "test-private-media")
+# The test command runs two shards at once (infra/local/commands.py): each keeps its uploads apart.
+_RUN = os.environ.get("YIMEN_TEST_RUN", "test")
+MEDIA_ROOT = str(REPO / ".data" / f"{_RUN}-media")
+PRIVATE_MEDIA_ROOT = str(REPO / ".data" / f"{_RUN}-private-media")
 STORAGES = {**STORAGES, "applicant_files": {  # noqa: F405
     "BACKEND": "django.core.files.storage.FileSystemStorage",
     "OPTIONS": {"location": PRIVATE_MEDIA_ROOT, "base_url": "/private-not-served/"}}}
