@@ -32,8 +32,8 @@ class SchemaMigrationExecutor(MigrationExecutor):
         pending = {migration for migration, _ in plan}
         order = [migration for migration, _ in full_plan if migration in pending]
         here = {m for m in order if router.allow_migrate(self.connection.alias, m.app_label) is not False}
-        after_allowed = self._reached(order, here, self._parents)
-        before_allowed = self._reached(list(reversed(order)), here, self._children)
+        after_allowed = self._reached(order, here, "parents")
+        before_allowed = self._reached(list(reversed(order)), here, "children")
         head = [m for m in order if m not in here and m not in after_allowed]
         tail = [m for m in order if m not in here and m in after_allowed and m not in before_allowed]
         middle = [m for m in order if m not in head and m not in tail]
@@ -44,22 +44,15 @@ class SchemaMigrationExecutor(MigrationExecutor):
             state = self._pass_over(state, migration)
         return state
 
-    def _parents(self, migration) -> set[tuple[str, str]]:
-        return {node.key for node in self.loader.graph.node_map[(migration.app_label, migration.name)].parents}
-
-    def _children(self, migration) -> set[tuple[str, str]]:
-        return {node.key for node in self.loader.graph.node_map[(migration.app_label, migration.name)].children}
-
-    @staticmethod
-    def _reached(order: list, here: set, neighbours) -> set:
+    def _reached(self, order: list, here: set, direction: str) -> set:
         """The migrations of `order` that have an allowed one among their pending
-        neighbours' closure (ancestors for `_parents`, in plan order; descendants
-        for `_children`, in reverse)."""
+        neighbours' closure: ancestors ("parents", `order` in plan order) or
+        descendants ("children", `order` reversed)."""
         keys = {(m.app_label, m.name): m for m in order}
         reached: set = set()
         for migration in order:
-            for key in neighbours(migration):
-                neighbour = keys.get(key)
+            node = self.loader.graph.node_map[(migration.app_label, migration.name)]
+            for neighbour in (keys.get(n.key) for n in getattr(node, direction)):
                 if neighbour is not None and (neighbour in here or neighbour in reached):
                     reached.add(migration)
                     break
