@@ -262,8 +262,25 @@ def pytest_collection_finish(session):
     for item in session.items:
         if "search_es" in getattr(item, "fixturenames", ()):
             _search_node.start()
+        if "celery_worker" in getattr(item, "fixturenames", ()):
+            session.config.stash[_WORKER_USED] = True
         for mark in item.iter_markers("prepare"):
             mark.args[0].start()
+
+
+_WORKER_USED = pytest.StashKey[bool]()
+
+
+@pytest.fixture(autouse=True)
+def _worker_before_points_pile_up(request):
+    """In a run that uses the Celery worker, it starts with the first test after
+    the size-bound modules, not with the first test that asks for it. The
+    worker indexes every point the suite makes: started late, it first works
+    through the documents of every point made before it, and a task a test
+    sends waits behind them (test_celery's 60 s waits ran out that way in a
+    shard whose first test with the worker came after most of its modules)."""
+    if request.config.stash.get(_WORKER_USED, False) and request.node.path.name not in SIZE_BOUND:
+        request.getfixturevalue("celery_worker")
 
 
 def pytest_sessionfinish(session):
