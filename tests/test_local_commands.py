@@ -1,5 +1,6 @@
 """The local launcher (infra/local): `yimen.py manage …` run beside a running
-demo uses the demo's servers and leaves them running when it exits."""
+demo uses the demo's servers and leaves them running when it exits; `yimen.py
+test` splits the suite into two shards that together run every test file once."""
 from __future__ import annotations
 
 import shutil
@@ -7,11 +8,12 @@ import tempfile
 from pathlib import Path
 
 import psycopg2
+import pytest
 
 from infra.local import commands
 from infra.local.postgres import EmbeddedPostgres
 from infra.local.redis import LocalRedis, _port_open
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 
 
 def test_manage_beside_the_demo_leaves_its_servers_running(monkeypatch):
@@ -41,3 +43,14 @@ def test_manage_beside_the_demo_leaves_its_servers_running(monkeypatch):
         demo_redis.stop()
         demo_pg.stop()
         shutil.rmtree(data, ignore_errors=True)
+
+
+def test_the_two_shards_run_every_test_file_once_and_the_browser_tests_together(monkeypatch):
+    first, second = commands._shards()
+    every = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").glob("test_*.py"))
+    assert sorted(first + second) == every and not set(first) & set(second)
+    assert [f for f in first if "browser" in f] == []  # one Chromium per run
+    # A name that matches no file (renamed, removed) is an error, not a silent shift of the balance.
+    monkeypatch.setattr(commands, "SECOND_SHARD", (*commands.SECOND_SHARD, "test_gone.py"))
+    with pytest.raises(SystemExit, match="test_gone.py"):
+        commands._shards()

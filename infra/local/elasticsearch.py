@@ -123,9 +123,14 @@ class LocalElasticsearch:
         data, logs, tmp = self.data_dir / "data", self.data_dir / "logs", self.data_dir / "tmp"
         for folder in (data, logs, tmp):
             folder.mkdir(parents=True, exist_ok=True)
-        # ES refuses to run as root. It also writes into its own folder
-        # (config/elasticsearch.keystore on first start), so the service user
-        # gets the whole unpacked distribution as well as the data folder.
+        # Each node reads a copy of the distribution's config folder of its own:
+        # ES writes its keystore there on start, and two nodes starting at once
+        # from one folder (the test command's two shards) collided on that file.
+        config = self.data_dir / "config"
+        shutil.rmtree(config, ignore_errors=True)
+        shutil.copytree(home / "config", config)
+        # ES refuses to run as root: the service user gets the unpacked
+        # distribution and the data folder (with the config copy).
         give_to_service_user(home)
         give_to_service_user(self.data_dir)
         _check_reachable(home, self.data_dir)
@@ -159,7 +164,7 @@ class LocalElasticsearch:
         env["JAVA_HOME"] = env["ES_JAVA_HOME"]
         env["ES_JAVA_OPTS"] = "-Xms512m -Xmx512m"
         env["ES_TMPDIR"] = str(tmp)  # otherwise a fresh folder under /tmp on every start
-        env.pop("ES_PATH_CONF", None)  # always the config folder of this distribution
+        env["ES_PATH_CONF"] = str(config)
         user = service_user()
         if user:
             env["HOME"] = str(self.data_dir)  # the service user has no home of its own
