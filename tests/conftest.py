@@ -262,13 +262,18 @@ def pytest_collection_finish(session):
     for item in session.items:
         if "search_es" in getattr(item, "fixturenames", ()):
             _search_node.start()
-        if "celery_worker" in getattr(item, "fixturenames", ()):
+        names = set(getattr(item, "fixturenames", ()))
+        if "celery_worker" in names:
             session.config.stash[_WORKER_USED] = True
+        if {"celery_worker", "search_es"} <= names:
+            session.config.stash[_WORKER_WRITES_ES] = True
         for mark in item.iter_markers("prepare"):
             mark.args[0].start()
 
 
 _WORKER_USED = pytest.StashKey[bool]()
+# A test that asks for both the worker and the node reads what the worker writes there.
+_WORKER_WRITES_ES = pytest.StashKey[bool]()
 
 
 @pytest.fixture(autouse=True)
@@ -304,15 +309,15 @@ def search_es():
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, search_es, tmp_path_factory):
+def celery_worker(django_db_setup, tmp_path_factory, request):
     """A real Celery worker and Celery beat (heartbeat every second, search
     outbox retried every second) on the test Redis broker, writing search
-    documents to PostgreSQL and to the run's Elasticsearch node."""
+    documents to PostgreSQL, and to the run's Elasticsearch node in a run with
+    a test that asks for both (the worker indexes every point the suite makes:
+    in a run where nothing reads them there, that was the node's busiest work)."""
     from yimen.celery import app
 
-    # No refresh wait on its Elasticsearch writes: the worker indexes every
-    # point the suite makes, and tests that read Elasticsearch refresh first.
-    env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1", "ELASTICSEARCH_URL": search_es.url(),
+    env = {**child_env(), "YIMEN_HEARTBEAT_SECONDS": "1",
            "YIMEN_SEARCH_PENDING_SECONDS": "1",
            # Beat's sweep of undelivered case notices stays out of the way: the kill
            # test's own worker must be the one delivering its notices (each step's
@@ -322,6 +327,10 @@ def celery_worker(django_db_setup, search_es, tmp_path_factory):
            "YIMEN_SUPERVISION_SECONDS": "86400",
            # The statistics rollup reads every event the suite writes: its tests run it themselves.
            "YIMEN_STATS_ROLLUP_SECONDS": "86400"}
+    env.pop("ELASTICSEARCH_URL", None)
+    if request.config.stash.get(_WORKER_WRITES_ES, False):
+        # No refresh wait on these writes: tests that read Elasticsearch refresh first.
+        env["ELASTICSEARCH_URL"] = request.getfixturevalue("search_es").url()
     schedule = tmp_path_factory.mktemp("beat") / "schedule"
     processes = [
         subprocess.Popen([sys.executable, "-m", "celery", "-A", "yimen", "worker", "-l", "warning",

@@ -53,7 +53,7 @@ def _test_data(offset: int) -> str:
 # self-contained tests named here; the first shard takes every other file.
 SECOND_SHARD = ("test_browser*.py", "test_cases_delivery.py", "test_isolation_walk.py",
                 "test_search_elasticsearch.py", "test_supervision_kill.py", "test_propagation.py",
-                "test_demo_network.py", "test_local_commands.py")
+                "test_demo_network.py", "test_local_commands.py", "test_infra_files.py")
 SHARD_PORTS = 20
 
 
