@@ -260,9 +260,9 @@ def pytest_collection_finish(session):
     clone, then half a minute of JVM start) and what tests mark with
     `prepare` (checkov's install and scans, mypy, the import linter)."""
     for item in session.items:
-        if "search_es" in getattr(item, "fixturenames", ()):
-            _search_node.start()
         names = set(getattr(item, "fixturenames", ()))
+        if "search_es" in names:
+            _search_node.start()
         if "celery_worker" in names:
             session.config.stash[_WORKER_USED] = True
         if {"celery_worker", "search_es"} <= names:
