@@ -10,6 +10,8 @@ import os
 import shutil
 from pathlib import Path
 
+from yimen.gunicorn_hooks import post_worker_init  # noqa: F401  (gunicorn reads it by name)
+
 bind = "0.0.0.0:8000"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"

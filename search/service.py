@@ -52,7 +52,7 @@ def origin(point: ServicePoint, params: SearchParams) -> tuple[float | None, flo
 
 
 def search(point: ServicePoint, params: SearchParams, url_for: UrlFor, *, log: bool = True) -> dict:
-    vocab = analysis.current_vocabulary()
+    vocab = analysis.current_vocabulary(wait=False)
     # Expanded with this point's county's synonyms and the shared ones, never another county's.
     query = analysis.analyse_query(vocab, params.q, authority.visible_codes(point))
     scope = scope_for(point, network=params.scope == "network")

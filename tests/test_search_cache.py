@@ -6,6 +6,7 @@ PostgreSQL's network search reads (kept by triggers) always equals the
 documents it stands for, through adoption, dropping and deletion."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -149,6 +150,49 @@ def test_an_analysis_is_remembered_only_with_its_vocabulary(network):
     analysis.invalidate()
     synonyms.replace_all(synonyms.as_text(""), "")  # saved again: a new stamp, a new vocabulary
     assert analysis.current_vocabulary() is not vocab
+
+
+def test_searches_go_on_while_a_changed_catalogue_s_vocabulary_is_built(network, monkeypatch):
+    """The thread that notices a change builds the new vocabulary (seconds of
+    CPU); a search in another thread meanwhile answers with the one before,
+    not after the build. Indexing's call waits, and gets the new one."""
+    from standards import authority
+
+    point = network.county
+    owner = authority.of_point(point)
+    before_text = synonyms.as_text(owner)
+    old = analysis.current_vocabulary()
+    building, finish = threading.Event(), threading.Event()
+    real_build = analysis.build_vocabulary
+
+    def slow_build(*args):  # the fault: a build that lasts until the other thread has searched
+        building.set()
+        finish.wait(60)
+        return real_build(*args)
+
+    seen = {}
+
+    def citizen():
+        building.wait(60)
+        seen["answer"] = search(point, "低保", scope="network")
+        seen["vocabulary"] = analysis.current_vocabulary(wait=False)
+        seen["during_build"] = not finish.is_set()
+        finish.set()
+
+    other = threading.Thread(target=citizen)
+    other.start()
+    monkeypatch.setattr(analysis, "build_vocabulary", slow_build)
+    try:
+        synonyms.replace_all(f"{before_text}\n保命钱 低保", owner)  # a new stamp: the next call builds
+        new = analysis.current_vocabulary()
+    finally:
+        finish.set()
+        other.join(60)
+        synonyms.replace_all(before_text, owner)
+    assert seen["during_build"], "the other thread's search waited for the build"
+    assert seen["vocabulary"] is old
+    assert seen["answer"]["results"][0]["code"] == CODE
+    assert new is not old and "保命钱" in new.synonym_tables[owner]
 
 
 def test_network_entries_follow_adoption_dropping_and_deletion(network):

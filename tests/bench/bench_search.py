@@ -228,8 +228,11 @@ class Server:
         LOGS.mkdir(parents=True, exist_ok=True)
         self.log = LOGS / f"bench_search-gunicorn-{name}.log"
         self.out = open(self.log, "w")
+        # The production server's hooks (the vocabulary built before a worker's first request),
+        # when the checkout measured has them.
+        hooks = ["-c", "python:yimen.gunicorn_hooks"] if (root / "platform/yimen/gunicorn_hooks.py").exists() else []
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "yimen.wsgi:application", "-b", f"127.0.0.1:{self.port}",
+            [sys.executable, "-m", "gunicorn", *hooks, "yimen.wsgi:application", "-b", f"127.0.0.1:{self.port}",
              "-w", str(WORKERS), "-k", "gthread", "--threads", str(WORKER_THREADS), "--timeout", "600",
              "--log-level", "warning"], env=env, cwd=root, stdout=self.out, stderr=subprocess.STDOUT)
         # The first search builds the vocabulary (8-26 s, longer on a loaded machine).
