@@ -19,8 +19,15 @@ threads = 4
 timeout = 60  # a request that runs longer belongs in a Celery task
 graceful_timeout = 30  # below Kubernetes' terminationGracePeriodSeconds
 keepalive = 5  # above nothing: the proxy in front keeps its own upstream connections
-max_requests = 2000
-max_requests_jitter = 200
+# A worker is replaced after this many requests (and up to the jitter more, so that
+# workers do not restart together), which bounds slow memory growth (the search's own
+# per-process memories are bounded). A new worker spends seconds of CPU starting
+# (Django, then the search vocabulary: yimen.gunicorn_hooks), and a busy one answers
+# ~250 searches a second: at 2,000 each was replaced every few seconds, and under
+# cold search load that halved the answers a second and put p95 at 9-12 s
+# (tests/bench/search_recycling.py).
+max_requests = 50000
+max_requests_jitter = 5000
 forwarded_allow_ips = "*"  # only the proxy/ingress reaches the pod; it sets X-Forwarded-*
 accesslog = "-"
 # One JSON object per request, like the application's own logs (ops.jsonlog).
