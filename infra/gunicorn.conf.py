@@ -23,8 +23,8 @@ keepalive = 5  # above nothing: the proxy in front keeps its own upstream connec
 # workers do not restart together), which bounds slow memory growth (the search's own
 # per-process memories are bounded). A new worker spends seconds of CPU starting
 # (Django, then the search vocabulary: yimen.gunicorn_hooks), and a busy one answers
-# ~250 searches a second: at 2,000 each was replaced every few seconds, and under
-# cold search load that halved the answers a second and put p95 at 9-12 s
+# 60-120 searches a second on 2 cores: at 2,000 each was replaced every 15-35 s, and
+# under cold search load that halved the answers a second and put p95 at 8 s
 # (tests/bench/search_recycling.py).
 max_requests = 50000
 max_requests_jitter = 5000

@@ -1,9 +1,9 @@
 """Worker recycling under search load (issue 16): gunicorn replaces a worker
 after `max_requests` answers, and a new worker spends seconds of CPU starting
 (Django's imports, then the search vocabulary, built before its first request
-by yimen.gunicorn_hooks). Busy workers answer ~250 searches a second each, so
-the 2,000 of the first production config recycled each of them every few
-seconds. This runs the cold point mix (tests/bench/search_cold.py, none
+by yimen.gunicorn_hooks). A busy worker answers 60-120 searches a second on
+2 cores, so the 2,000 of the first production config replaced each every
+15-35 s. This runs the cold point mix (tests/bench/search_cold.py, none
 repeated) against gunicorn as bench_search runs it (2 workers × 4 threads,
 wrk 2 threads × 16 connections), once with infra/gunicorn.conf.py's
 max_requests and jitter and once with 2,000 / 200, in turn, ROUNDS times, on
