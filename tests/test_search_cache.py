@@ -173,11 +173,16 @@ def test_searches_go_on_while_a_changed_catalogue_s_vocabulary_is_built(network,
     seen = {}
 
     def citizen():
+        from django.db import connections
+
         building.wait(60)
-        seen["answer"] = search(point, "低保", scope="network")
-        seen["vocabulary"] = analysis.current_vocabulary(wait=False)
-        seen["during_build"] = not finish.is_set()
-        finish.set()
+        try:
+            seen["answer"] = search(point, "低保", scope="network")
+            seen["vocabulary"] = analysis.current_vocabulary(wait=False)
+            seen["during_build"] = not finish.is_set()
+        finally:
+            finish.set()
+            connections.close_all()  # this thread's own connection
 
     other = threading.Thread(target=citizen)
     other.start()
