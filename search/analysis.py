@@ -533,44 +533,86 @@ def _marks(vocab: Vocabulary, name: str) -> tuple[tuple[str, ...], dict[str, lis
 
 # --- The process's vocabulary, rebuilt when the catalogue or synonyms change ---
 
-_lock = threading.Lock()
-_cached: dict = {"stamp": None, "vocab": None, "checked": 0.0}
+log = logging.getLogger(__name__)
+_lock = threading.Lock()  # held while one thread checks the stamp or builds
+_cached: dict = {"stamp": None, "vocab": None, "checked": 0.0, "changed_here": False}
 CHECK_SECONDS = 5.0  # how often a process asks whether the catalogue changed
 
 
 def current_vocabulary(*, wait: bool = True) -> Vocabulary:
     """The vocabulary of the current catalogue and synonyms, built once per
-    process and again when either changes.
+    process and again when either changes (a build: 3-5 s of CPU, 8-26 s on
+    a loaded server).
 
-    A build takes 3-5 s of CPU, 8-26 s on a loaded server, and the thread that
-    notices the change makes it. wait=False is for a citizen's search: while
-    that build runs, the process's other searches answer with the vocabulary
-    before it instead of queueing behind the build (all of a worker's threads
-    did, on the morning a version was published). Indexing waits (the
-    default): a document's terms must come from the vocabulary it is stamped
-    with. The first build of a process always waits; gunicorn's workers make
-    it before taking requests (yimen.gunicorn_hooks)."""
+    wait=True (indexing, the default): the vocabulary of the catalogue as it
+    is now, built here if need be; a document's terms must come from the
+    vocabulary it is stamped with. wait=False (a citizen's search): the
+    process's vocabulary at once, even while a new one is built. A search that
+    notices a change starts the build in a thread of its own and answers with
+    the vocabulary before, as do the searches that come while it runs; before
+    this, all of a worker's searches queued behind the build, on the morning a
+    version was published. Inside a transaction, and after a change made in
+    this process (invalidate), the build stays in the caller's thread: that
+    change is the one to see. The first build of a process always waits;
+    gunicorn's workers make it before taking requests (yimen.gunicorn_hooks)."""
+    vocab = _cached["vocab"]
+    if vocab is not None and not _cached["changed_here"] and time.monotonic() - _cached["checked"] < CHECK_SECONDS:
+        return vocab
+    if wait or vocab is None or _cached["changed_here"]:
+        with _lock:
+            return _refresh()
+    if not _lock.acquire(blocking=False):
+        return vocab  # another thread is checking or building
+    handed_on = False
+    try:
+        from django.db import connection
+
+        from .catalogue import catalogue_stamp
+
+        if catalogue_stamp() == _cached["stamp"]:
+            _cached["checked"] = time.monotonic()
+            return vocab
+        if connection.in_atomic_block:
+            return _refresh()
+        threading.Thread(target=_refresh_in_background, name="search-vocabulary", daemon=True).start()
+        handed_on = True  # the thread releases the lock
+        return vocab
+    finally:
+        if not handed_on:
+            _lock.release()
+
+
+def _refresh() -> Vocabulary:
+    """With _lock held: the vocabulary of the stamp now in the database."""
     from .catalogue import catalogue_stamp, vocabulary_sources
 
-    now = time.monotonic()
-    vocab = _cached["vocab"]
-    if vocab is not None and now - _cached["checked"] < CHECK_SECONDS:
-        return vocab
-    if not _lock.acquire(blocking=wait or vocab is None):
-        return vocab  # another thread is checking or building
+    _cached["changed_here"] = False  # what follows reads every change made so far
+    stamp = catalogue_stamp()
+    if _cached["vocab"] is None or stamp != _cached["stamp"]:
+        records, groups = vocabulary_sources()
+        vocab = build_vocabulary(records, groups)
+        vocab.stamp = stamp
+        _cached.update(vocab=vocab, stamp=stamp)
+    _cached["checked"] = time.monotonic()
+    return _cached["vocab"]
+
+
+def _refresh_in_background() -> None:
+    """A search's thread handed this one _lock: build, then let go of the lock and of the
+    database connection this thread opened."""
+    from django.db import connections
+
     try:
-        stamp = catalogue_stamp()
-        if _cached["vocab"] is None or stamp != _cached["stamp"]:
-            records, groups = vocabulary_sources()
-            _cached["vocab"] = build_vocabulary(records, groups)
-            _cached["vocab"].stamp = stamp
-            _cached["stamp"] = stamp
+        _refresh()
+    except Exception:  # the database unreachable: searches keep the vocabulary they have
+        log.warning("search vocabulary not rebuilt; tried again in %s s", CHECK_SECONDS, exc_info=True)
         _cached["checked"] = time.monotonic()
-        return _cached["vocab"]
     finally:
+        connections.close_all()
         _lock.release()
 
 
 def invalidate() -> None:
-    """After synonyms change in this process: the next search rebuilds at once."""
-    _cached["checked"] = 0.0
+    """After synonyms change in this process: the next search rebuilds at once,
+    and waits for it (the editor's own next search shows the change)."""
+    _cached["changed_here"] = True

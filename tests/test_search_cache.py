@@ -200,6 +200,57 @@ def test_searches_go_on_while_a_changed_catalogue_s_vocabulary_is_built(network,
     assert new is not old and "保命钱" in new.synonym_tables[owner]
 
 
+def test_the_search_that_notices_a_change_answers_at_once_and_the_build_runs_beside_it(network, monkeypatch):
+    """A web request's thread (no transaction) meets a catalogue changed by
+    another process: its search starts the build in a thread of its own and
+    answers with the vocabulary before (the new synonym not yet known); once
+    the build is done, the same search finds the item through the synonym."""
+    from search.models import SynonymGroup
+    from standards import authority
+
+    point = network.county
+    owner = authority.of_point(point)
+    building, finish = threading.Event(), threading.Event()
+    real_build = analysis.build_vocabulary
+
+    def slow_build(*args):  # the fault: a build that lasts until the request has been answered
+        building.set()
+        finish.wait(60)
+        return real_build(*args)
+
+    monkeypatch.setattr(analysis, "CHECK_SECONDS", 0.0)  # ask for the stamp at every search
+    seen = {}
+
+    def request():
+        from django.db import connections
+
+        group = None
+        try:
+            analysis.current_vocabulary(wait=False)
+            monkeypatch.setattr(analysis, "build_vocabulary", slow_build)
+            # Committed from this thread without this process's invalidate(): as another
+            # worker's edit reaches this one, through the stamp.
+            group = SynonymGroup.objects.create(words=["保命钱", "低保"], authority=owner)
+            seen["during"] = search(point, "保命钱", scope="network")["total"]
+            seen["built_beside"] = building.wait(30) and not finish.is_set()
+            finish.set()
+            analysis.current_vocabulary()  # waits for the build the search started
+            seen["after"] = first(point, "保命钱", scope="network")
+        finally:
+            finish.set()
+            if group is not None:
+                group.delete()
+            connections.close_all()
+
+    thread = threading.Thread(target=request)
+    thread.start()
+    thread.join(120)
+    analysis.invalidate()  # the group is gone again
+    assert seen["during"] == 0, "answered with the vocabulary before, which has no 保命钱"
+    assert seen["built_beside"], "the build ran in another thread while the search was answered"
+    assert seen["after"] and seen["after"][0] == CODE
+
+
 def test_network_entries_follow_adoption_dropping_and_deletion(network):
     from cms import adoption
 
