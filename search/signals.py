@@ -2,12 +2,14 @@
 Bulk paths that send no signals (adoption, propagation) call queue_changes themselves."""
 from __future__ import annotations
 
-from django.db.models.signals import post_delete
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from cms.models import ItemGuidePage
+from standards.models import StandardItem
 
-from . import indexing
+from . import analysis, indexing
 
 
 def _guide_changed(sender, instance, **kwargs):
@@ -24,8 +26,14 @@ def _page_moved(sender, instance, **kwargs):
         indexing.queue_changes(list(codes))
 
 
+def _item_saved(sender, instance, **kwargs):
+    # A version published here: this process's next search sees it (analysis.current_vocabulary).
+    transaction.on_commit(analysis.invalidate)
+
+
 def connect():
     page_published.connect(_guide_changed, sender=ItemGuidePage, dispatch_uid="yimen-search-published")
     page_unpublished.connect(_guide_changed, sender=ItemGuidePage, dispatch_uid="yimen-search-unpublished")
     post_delete.connect(_guide_changed, sender=ItemGuidePage, dispatch_uid="yimen-search-deleted")
     post_page_move.connect(_page_moved, dispatch_uid="yimen-search-moved")
+    post_save.connect(_item_saved, sender=StandardItem, dispatch_uid="yimen-search-item-saved")
