@@ -12,14 +12,14 @@ from __future__ import annotations
 import logging
 import time
 
+from django.db import connections
+
+from search.analysis import current_vocabulary
+
 log = logging.getLogger(__name__)
 
 
 def post_worker_init(worker) -> None:
-    from django.db import connections
-
-    from search.analysis import current_vocabulary
-
     started = time.perf_counter()
     try:
         current_vocabulary()
