@@ -37,6 +37,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connection, connections
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -565,8 +566,6 @@ def current_vocabulary(*, wait: bool = True) -> Vocabulary:
         return vocab  # another thread is checking or building
     handed_on = False
     try:
-        from django.db import connection
-
         from .catalogue import catalogue_stamp
 
         if catalogue_stamp() == _cached["stamp"]:
@@ -600,8 +599,6 @@ def _refresh() -> Vocabulary:
 def _refresh_in_background() -> None:
     """A search's thread handed this one _lock: build, then let go of the lock and of the
     database connection this thread opened."""
-    from django.db import connections
-
     try:
         _refresh()
     except Exception:  # the database unreachable: searches keep the vocabulary they have
@@ -613,6 +610,7 @@ def _refresh_in_background() -> None:
 
 
 def invalidate() -> None:
-    """After synonyms change in this process: the next search rebuilds at once,
-    and waits for it (the editor's own next search shows the change)."""
+    """After a synonym edit or a standard item saved in this process (on
+    commit): the next search rebuilds at once, and waits for it (the editor's
+    own next search shows the change)."""
     _cached["changed_here"] = True
