@@ -82,8 +82,18 @@ def _coordinate(data, name: str, limit: float) -> float | None:
     return number
 
 
-def parse(data, *, require_query: bool = True) -> SearchParams:
-    """From a QueryDict (or any mapping). Over-long queries are cut, never refused."""
+# Parameters openapi.json gives a type or a list of values, which an empty value is neither.
+TYPED = ("scope", "lat", "lng", "theme", "target", "visits", "online", "page", "size")
+
+
+def parse(data, *, require_query: bool = True, empty_is_absent: bool = True) -> SearchParams:
+    """From a QueryDict (or any mapping). Over-long queries are cut, never refused.
+    empty_is_absent=False (the JSON API, held to openapi.json): `online=` and the
+    like are refused; the results page's form sends them for "any"."""
+    if not empty_is_absent:
+        for name in TYPED:
+            if name in data and not str(data.get(name)).strip():
+                raise ParamError(name, f"参数 {name} 不能为空：不限时请不要传这个参数。")
     raw_q = data.get("q")
     q = "".join(ch for ch in str(raw_q or "") if ch.isprintable()).strip()[:200]
     if require_query and not q:

@@ -79,7 +79,7 @@ def _error(exc: ParamError) -> HttpResponse:
 def api_search(request):
     point = _point(request)
     try:
-        params = parse(request.GET)
+        params = parse(request.GET, empty_is_absent=False)
     except ParamError as exc:
         return _error(exc)
     return json_response(service.search(point, params, _url_for(request, point)))

@@ -11,7 +11,6 @@ import json
 import re
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -60,11 +59,19 @@ def production_server(django_db_setup, tmp_path_factory):
          "--bind", f"127.0.0.1:{port}", "yimen.wsgi:application"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    # Ready when a worker answers, as Kubernetes' probe sees it: the master listens at once, but
+    # a worker takes requests only once it has built the search vocabulary (yimen.gunicorn_hooks).
+    deadline = time.monotonic() + 180
     while True:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                conn.close()
                 break
+            conn.close()
+        except OSError:
+            pass
         if process.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError("gunicorn did not start:\n" + (work / "gunicorn.log").read_text()[-3000:])
         time.sleep(0.2)
